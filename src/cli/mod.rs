@@ -1,0 +1,152 @@
+//! Orchestration of the `relapse` commands: read files, call the library, write results.
+//! The only module that prints.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
+pub(crate) mod args;
+mod render;
+mod settings;
+mod simulate;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use relapse::diagnostic::Diagnostics;
+use relapse::model::{self, Model};
+
+use args::{CheckArgs, Cli, Command, DiagnosticFormat};
+use render::FileReport;
+
+/// Exit code for an invalid model.
+pub(crate) const EXIT_INVALID_MODEL: u8 = 1;
+/// Exit code for a usage error (bad flag, unknown regimen, times beyond t_end).
+pub(crate) const EXIT_USAGE: u8 = 2;
+/// Exit code for a solver failure.
+pub(crate) const EXIT_SOLVER: u8 = 3;
+/// Exit code for an I/O error.
+pub(crate) const EXIT_IO: u8 = 4;
+
+/// A failed command; diagnostics have already been printed for `InvalidModel`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("model is invalid")]
+    InvalidModel,
+    #[error("{0}")]
+    Solver(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl CliError {
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => EXIT_USAGE,
+            Self::InvalidModel => EXIT_INVALID_MODEL,
+            Self::Solver(_) => EXIT_SOLVER,
+            Self::Io(_) => EXIT_IO,
+        }
+    }
+
+    pub(crate) fn report(&self) {
+        if !matches!(self, Self::InvalidModel) {
+            eprintln!("error: {self}");
+        }
+    }
+}
+
+/// Runs one command.
+pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Simulate(args) => simulate::run(&args),
+    }
+}
+
+fn read_source(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::Io(format!("cannot read `{}`: {e}", path.display())))
+}
+
+fn styled() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Loads a model, printing its diagnostics (errors, or warnings of a valid model) to stderr.
+pub(crate) fn load_model(path: &Path) -> Result<Model, CliError> {
+    let source = read_source(path)?;
+    let path_text = path.display().to_string();
+    let print = |diagnostics: &Diagnostics| {
+        let report = FileReport {
+            path: &path_text,
+            source: &source,
+            diagnostics,
+        };
+        eprint!("{}", render::human(&report, styled()));
+    };
+    match model::load(&source) {
+        Ok(model) => {
+            let mut warnings = Diagnostics::new();
+            warnings.extend(model.warnings.iter().cloned());
+            if !warnings.is_empty() {
+                print(&warnings);
+            }
+            Ok(model)
+        }
+        Err(diagnostics) => {
+            print(&diagnostics);
+            Err(CliError::InvalidModel)
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<(), CliError> {
+    let mut any_invalid = false;
+    let mut io_error = None;
+    let mut json_files = Vec::new();
+    for path in &args.models {
+        let source = match read_source(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                io_error = Some(e);
+                continue;
+            }
+        };
+        let diagnostics = match model::load(&source) {
+            Ok(m) => {
+                let mut d = Diagnostics::new();
+                d.extend(m.warnings);
+                d
+            }
+            Err(d) => {
+                any_invalid = true;
+                d
+            }
+        };
+        let path_text = path.display().to_string();
+        let report = FileReport {
+            path: &path_text,
+            source: &source,
+            diagnostics: &diagnostics,
+        };
+        match args.format {
+            DiagnosticFormat::Human => {
+                eprint!("{}", render::human(&report, styled()));
+                if !diagnostics.has_errors() {
+                    eprintln!("{path_text}: ok");
+                }
+            }
+            DiagnosticFormat::Short => eprint!("{}", render::short(&report)),
+            DiagnosticFormat::Json => json_files.push(render::json_file(&report)),
+        }
+    }
+    if args.format == DiagnosticFormat::Json {
+        let doc = serde_json::json!({ "files": json_files });
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+    }
+    match (io_error, any_invalid) {
+        (Some(e), _) => Err(CliError::Io(format!("{e} (and possibly more files)"))),
+        (None, true) => Err(CliError::InvalidModel),
+        (None, false) => Ok(()),
+    }
+}

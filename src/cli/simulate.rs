@@ -1,0 +1,161 @@
+//! `relapse simulate`: run regimens and write outputs as CSV.
+
+use std::io::Write;
+use std::path::Path;
+
+use relapse::export::trajectory_csv;
+use relapse::model::CompiledModel;
+use relapse::regimen::Regimen;
+use relapse::solve::SolverWarning;
+
+use super::args::SimulateArgs;
+use super::settings::{RunSettings, resolve};
+use super::{CliError, load_model};
+
+pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    let model = load_model(&args.model)?;
+    let settings = resolve(&model, &args.solver)?;
+    let compiled = model.compile(&settings.overrides).map_err(|_| {
+        CliError::Usage(
+            "the `--set` values make the model invalid (e.g. a division by zero); see above".to_string(),
+        )
+    })?;
+    let regimens = select_regimens(&compiled, &args.solver.regimens)?;
+    let columns = select_columns(&compiled, args.outputs.as_deref())?;
+    let mut tables = Vec::with_capacity(regimens.len());
+    for regimen in regimens {
+        tables.push(run_regimen(&compiled, regimen, &settings, args.stats, &columns)?);
+    }
+    let names: Vec<String> = columns
+        .iter()
+        .map(|&i| compiled.output_names[i].clone())
+        .collect();
+    let csv = trajectory_csv(&names, &tables).map_err(|e| CliError::Io(format!("cannot format CSV: {e}")))?;
+    match &args.out {
+        Some(path) => write_atomically(path, &csv, &args.model),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&csv).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| CliError::Io(format!("cannot write to standard output: {e}"))),
+            }
+        }
+    }
+}
+
+fn run_regimen(
+    compiled: &CompiledModel,
+    regimen: &Regimen,
+    settings: &RunSettings,
+    print_stats: bool,
+    columns: &[usize],
+) -> Result<relapse::export::OutputTable, CliError> {
+    let solution = compiled
+        .simulate(regimen, settings.t_end, &settings.output_times, &settings.options)
+        .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+    for warning in &solution.warnings {
+        match warning {
+            SolverWarning::Stiff { t } => eprintln!(
+                "warning: regimen `{}`: the problem looks stiff from t = {t} on; explicit steps will be small (a stiff method is planned)",
+                regimen.name
+            ),
+        }
+    }
+    if print_stats {
+        let s = solution.stats;
+        eprintln!(
+            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments",
+            regimen.name, s.accepted_steps, s.rejected_steps, s.rhs_evaluations, s.segments
+        );
+    }
+    let rows = compiled
+        .output_rows(&solution)
+        .into_iter()
+        .map(|row| columns.iter().map(|&i| row[i]).collect())
+        .collect();
+    Ok(relapse::export::OutputTable {
+        regimen: regimen.name.clone(),
+        times: solution.times,
+        rows,
+    })
+}
+
+fn select_regimens<'a>(compiled: &'a CompiledModel, names: &[String]) -> Result<Vec<&'a Regimen>, CliError> {
+    if names.is_empty() {
+        return Ok(compiled.regimens.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            compiled.regimens.iter().find(|r| &r.name == name).ok_or_else(|| {
+                let known: Vec<&str> = compiled.regimens.iter().map(|r| r.name.as_str()).collect();
+                let hint = relapse::suggest::closest(name, known.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                CliError::Usage(format!(
+                    "unknown regimen `{name}`; {hint}regimens: {}",
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+fn select_columns(compiled: &CompiledModel, wanted: Option<&[String]>) -> Result<Vec<usize>, CliError> {
+    let Some(wanted) = wanted else {
+        return Ok((0..compiled.output_names.len()).collect());
+    };
+    wanted
+        .iter()
+        .map(|name| {
+            compiled
+                .output_names
+                .iter()
+                .position(|o| o == name)
+                .ok_or_else(|| {
+                    let hint =
+                        relapse::suggest::closest(name, compiled.output_names.iter().map(String::as_str))
+                            .map(|s| format!("did you mean `{s}`? "))
+                            .unwrap_or_default();
+                    CliError::Usage(format!(
+                        "unknown output `{name}`; {hint}outputs: {}",
+                        compiled.output_names.join(", ")
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// Writes through a temporary file in the same folder, then renames, so a reader never sees a
+/// partial file; refuses to overwrite the model itself.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], input: &Path) -> Result<(), CliError> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    if same(path, input) {
+        return Err(CliError::Usage(format!(
+            "`--out {}` would overwrite the model file",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io = |e: std::io::Error| CliError::Io(format!("cannot write `{}`: {e}", path.display()));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".relapse-")
+        .suffix(
+            &path
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy()))
+                .unwrap_or_default(),
+        )
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! relapse: ODE pharmacodynamics of relapse after targeted therapy.
+//!
+//! ```text
+//! model file (TOML) ──model::load──▶ Model ──Model::compile──▶ CompiledModel
+//!                                                      │ (expr: bytecode programs,
+//!                                                      │  regimen: dose schedules)
+//!                                                      ▼
+//!                              solve::simulate (Dormand–Prince 5(4) / DOP853, dose events)
+//!                                                      ▼
+//!                                  Trajectory ──export──▶ CSV bytes
+//! ```
+//! The library never prints; the `relapse` binary (module `cli`) is the only place that does.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod diagnostic;
+pub mod export;
+pub mod expr;
+pub mod model;
+pub mod regimen;
+pub mod solve;
+pub mod suggest;

@@ -1,0 +1,304 @@
+//! Compilation of a validated [`Model`] with concrete parameter values: parameters become
+//! constants folded into one shared expression graph, from which the right-hand side and the
+//! output programs are emitted; dose quantities and initial values fold to numbers.
+
+use super::{DoseSpec, InfusionSpec, Model};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::{Expr, Graph, NodeId, Program, Scope, lower};
+use crate::regimen::{Dose, Infusion, Regimen};
+use crate::solve::{OdeSystem, Problem, Solution, SolveError, SolverOptions};
+
+/// A command-line parameter override (`--set NAME=VALUE`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterOverride {
+    /// Parameter name.
+    pub name: String,
+    /// New value.
+    pub value: f64,
+}
+
+/// A model ready to simulate: programs, initial state and numeric regimens.
+#[derive(Debug, Clone)]
+pub struct CompiledModel {
+    /// State names in state-vector order.
+    pub state_names: Vec<String>,
+    /// Output column names.
+    pub output_names: Vec<String>,
+    /// Computes d(state)/dt from (t, y).
+    pub rhs: Program,
+    /// Computes the outputs from (t, y), followed by the relapse observable if the model has one.
+    pub outputs: Program,
+    /// Initial state vector.
+    pub initial_state: Vec<f64>,
+    /// Regimens with numeric doses, in file order.
+    pub regimens: Vec<Regimen>,
+    /// Parameter values in use (after overrides), in file order.
+    pub parameter_values: Vec<f64>,
+}
+
+impl Model {
+    /// Compiles the model with `overrides` applied to the parameters; reports every problem.
+    pub fn compile(&self, overrides: &[ParameterOverride]) -> Result<CompiledModel, Diagnostics> {
+        let mut diagnostics = Diagnostics::new();
+        let parameter_values = self.parameter_values(overrides, &mut diagnostics);
+        let mut graph = Graph::new();
+        let mut c = Compiler {
+            graph: &mut graph,
+            diagnostics: &mut diagnostics,
+        };
+        let constants = c.parameter_scope(self, &parameter_values);
+        let initial_state = self
+            .states
+            .iter()
+            .map(|s| c.constant(&s.initial, &constants))
+            .collect();
+        let full = c.full_scope(self, &constants);
+        let equations: Vec<NodeId> = self.equations.iter().map(|e| c.node(e, &full)).collect();
+        let mut output_roots: Vec<NodeId> = self.outputs.iter().map(|o| c.node(&o.expr, &full)).collect();
+        if let Some(relapse) = &self.relapse {
+            output_roots.push(c.node(&relapse.observable, &full));
+        }
+        let regimens = self.regimens.iter().map(|r| Regimen {
+            name: r.name.clone(),
+            title: r.title.clone(),
+            doses: r.doses.iter().filter_map(|d| c.dose(d, &constants)).collect(),
+        });
+        let regimens = regimens.collect();
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        let n = self.states.len();
+        Ok(CompiledModel {
+            state_names: self.states.iter().map(|s| s.name.clone()).collect(),
+            output_names: self.outputs.iter().map(|o| o.name.clone()).collect(),
+            rhs: Program::compile(&graph, &equations, n),
+            outputs: Program::compile(&graph, &output_roots, n),
+            initial_state,
+            regimens,
+            parameter_values,
+        })
+    }
+
+    fn parameter_values(&self, overrides: &[ParameterOverride], diagnostics: &mut Diagnostics) -> Vec<f64> {
+        let mut values: Vec<f64> = self.parameters.iter().map(|p| p.value).collect();
+        for o in overrides {
+            match self.parameter_index(&o.name) {
+                Some(i) => values[i] = o.value,
+                None => diagnostics.push(
+                    Diagnostic::error(None, format!("unknown parameter `{}` in --set", o.name))
+                        .with_optional_hint(
+                            crate::suggest::closest(&o.name, self.parameters.iter().map(|p| p.name.as_str()))
+                                .map(|s| format!("did you mean `{s}`?")),
+                        ),
+                ),
+            }
+        }
+        values
+    }
+}
+
+struct Compiler<'a> {
+    graph: &'a mut Graph,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl Compiler<'_> {
+    /// Parameters bound to their values; states, derived values and `t` are named but forbidden.
+    fn parameter_scope(&mut self, model: &Model, values: &[f64]) -> Scope {
+        let mut scope = Scope::new();
+        for (p, &v) in model.parameters.iter().zip(values) {
+            let node = self.graph.constant(v);
+            scope.bind(&p.name, node);
+        }
+        for s in &model.states {
+            scope.forbid(
+                &s.name,
+                format!(
+                    "`{}` is a state; initial values and dose quantities may use parameters only",
+                    s.name
+                ),
+            );
+        }
+        for d in &model.derived {
+            scope.forbid(
+                &d.name,
+                format!(
+                    "`{}` is a derived value; initial values and dose quantities may use parameters only",
+                    d.name
+                ),
+            );
+        }
+        scope.forbid(
+            "t",
+            "initial values and dose quantities are fixed numbers; they cannot depend on `t`",
+        );
+        scope
+    }
+
+    /// Parameters, `t`, states and derived values (each derived value sees only earlier ones).
+    fn full_scope(&mut self, model: &Model, constants: &Scope) -> Scope {
+        let mut scope = constants.clone();
+        let t = self.graph.time();
+        scope.bind("t", t);
+        for (i, s) in model.states.iter().enumerate() {
+            let node = self.graph.state(i);
+            scope.bind(&s.name, node);
+        }
+        for (i, d) in model.derived.iter().enumerate() {
+            let mut visible = scope.clone();
+            for later in &model.derived[i..] {
+                let reason = if later.name == d.name {
+                    format!("`{}` cannot refer to itself", d.name)
+                } else {
+                    format!(
+                        "`{}` is defined later in [derived]; move it above `{}`",
+                        later.name, d.name
+                    )
+                };
+                visible.forbid(&later.name, reason);
+            }
+            let node = self.node(&d.expr, &visible);
+            scope.bind(&d.name, node);
+        }
+        scope
+    }
+
+    fn node(&mut self, expr: &Expr, scope: &Scope) -> NodeId {
+        match lower(expr, scope, self.graph) {
+            Ok(node) => node,
+            Err(errors) => {
+                self.diagnostics
+                    .extend(errors.into_iter().map(|e| e.into_diagnostic()));
+                self.graph.constant(f64::NAN)
+            }
+        }
+    }
+
+    /// An expression of parameters only, folded to a number.
+    fn constant(&mut self, expr: &Expr, scope: &Scope) -> f64 {
+        let node = self.node(expr, scope);
+        self.graph.constant_value(node).unwrap_or(f64::NAN)
+    }
+
+    fn quantity(
+        &mut self,
+        expr: &Expr,
+        scope: &Scope,
+        what: &str,
+        valid: (&str, fn(f64) -> bool),
+    ) -> Option<f64> {
+        let x = self.constant(expr, scope);
+        if x.is_nan() && self.diagnostics.has_errors() {
+            return None;
+        }
+        if !(valid.1)(x) {
+            self.diagnostics.push(Diagnostic::error(
+                expr.span,
+                format!("{what} {}, found {x}", valid.0),
+            ));
+            return None;
+        }
+        Some(x)
+    }
+
+    fn dose(&mut self, d: &DoseSpec, scope: &Scope) -> Option<Dose> {
+        let non_negative = (
+            "must be a finite number ≥ 0",
+            (|x: f64| x.is_finite() && x >= 0.0) as fn(f64) -> bool,
+        );
+        let positive = (
+            "must be a finite number > 0",
+            (|x: f64| x.is_finite() && x > 0.0) as fn(f64) -> bool,
+        );
+        let amount = self.quantity(&d.amount, scope, "dose `amount`", non_negative);
+        let lag = match &d.lag {
+            Some(e) => self.quantity(e, scope, "`lag`", non_negative),
+            None => Some(0.0),
+        };
+        let bioavailability = match &d.bioavailability {
+            Some(e) => self.quantity(e, scope, "`bioavailability`", non_negative),
+            None => Some(1.0),
+        };
+        let infusion = match &d.infusion {
+            None => Some(None),
+            Some(InfusionSpec::Duration(e)) => self
+                .quantity(e, scope, "infusion `duration`", positive)
+                .map(|x| Some(Infusion::Duration(x))),
+            Some(InfusionSpec::Rate(e)) => self
+                .quantity(e, scope, "infusion `rate`", positive)
+                .map(|x| Some(Infusion::Rate(x))),
+        };
+        Some(Dose {
+            target: d.target,
+            amount: amount?,
+            start: d.start,
+            interval: d.interval.unwrap_or(0.0),
+            count: d.count,
+            lag: lag?,
+            bioavailability: bioavailability?,
+            infusion: infusion?,
+        })
+    }
+}
+
+/// The compiled right-hand side as an [`OdeSystem`] for the integrator.
+#[derive(Debug, Clone)]
+pub struct ModelSystem {
+    rhs: Program,
+    state_names: Vec<String>,
+}
+
+impl OdeSystem for ModelSystem {
+    fn dimension(&self) -> usize {
+        self.state_names.len()
+    }
+
+    #[inline]
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        self.rhs.eval(t, y, dy);
+    }
+
+    fn state_name(&self, index: usize) -> String {
+        self.state_names[index].clone()
+    }
+}
+
+impl CompiledModel {
+    /// The right-hand side as an ODE system (a copy with its own registers).
+    pub fn system(&self) -> ModelSystem {
+        ModelSystem {
+            rhs: self.rhs.clone(),
+            state_names: self.state_names.clone(),
+        }
+    }
+
+    /// Simulates `regimen` from the initial state to `t_end`, reporting at `output_times`.
+    pub fn simulate(
+        &self,
+        regimen: &Regimen,
+        t_end: f64,
+        output_times: &[f64],
+        options: &SolverOptions,
+    ) -> Result<Solution, SolveError> {
+        let events = regimen.schedule();
+        let problem = Problem {
+            initial_state: &self.initial_state,
+            events: &events,
+            t_end,
+            output_times,
+        };
+        crate::solve::simulate(&mut self.system(), &problem, options)
+    }
+
+    /// Evaluates the output columns at every point of `solution`: one row per output time.
+    pub fn output_rows(&self, solution: &Solution) -> Vec<Vec<f64>> {
+        let mut program = self.outputs.clone();
+        let mut all = vec![0.0; program.result_count()];
+        (0..solution.times.len())
+            .map(|i| {
+                program.eval(solution.times[i], solution.state(i), &mut all);
+                all[..self.output_names.len()].to_vec()
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,234 @@
+//! Model files: the TOML schema, its validation (every problem reported at once, with spans)
+//! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
+
+mod compile;
+mod reader;
+mod regimens;
+mod sections;
+mod solver;
+
+pub use compile::{CompiledModel, ModelSystem, ParameterOverride};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::expr::Expr;
+use crate::solve::Method;
+
+/// A declared parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// Name used in expressions.
+    pub name: String,
+    /// Value from the file (before `--set` overrides).
+    pub value: f64,
+    /// Unit, for documentation.
+    pub unit: Option<String>,
+    /// What the parameter means.
+    pub description: Option<String>,
+    /// Span of the name in the file.
+    pub span: Span,
+}
+
+/// A declared state variable; declaration order is state-vector order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateVariable {
+    /// Name used in expressions.
+    pub name: String,
+    /// Initial value: an expression of parameters.
+    pub initial: Expr,
+    /// Unit, for documentation and plots.
+    pub unit: Option<String>,
+    /// What the state means.
+    pub description: Option<String>,
+    /// Span of the name in the file.
+    pub span: Span,
+}
+
+/// A derived value (`[derived]`), computed from t, parameters, states and earlier derived values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    /// Name used in expressions.
+    pub name: String,
+    /// Its formula.
+    pub expr: Expr,
+    /// Span of the name in the file.
+    pub span: Span,
+}
+
+/// A column written by `simulate` (`[outputs]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// Column name.
+    pub name: String,
+    /// Its formula.
+    pub expr: Expr,
+    /// Unit, for headers and plots.
+    pub unit: Option<String>,
+    /// True for drug concentrations (exposure metrics and plot panel).
+    pub exposure: bool,
+    /// Optional target concentration for time-above-target.
+    pub target: Option<f64>,
+}
+
+/// Absolute tolerance: one default plus per-state values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AbsoluteTolerance {
+    /// For states not listed.
+    pub default: f64,
+    /// `(state index, atol)` overrides.
+    pub per_state: Vec<(usize, f64)>,
+}
+
+impl AbsoluteTolerance {
+    /// The tolerance vector for `state_count` states.
+    pub fn to_vec(&self, state_count: usize) -> Vec<f64> {
+        let mut v = vec![self.default; state_count];
+        for &(i, a) in &self.per_state {
+            v[i] = a;
+        }
+        v
+    }
+}
+
+/// Output times of `simulate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputGrid {
+    /// `i * step` for i = 0, 1, … while ≤ t_end, plus t_end itself.
+    Step(f64),
+    /// Exactly these times (sorted, within [0, t_end]).
+    Times(Vec<f64>),
+}
+
+/// `[solver]` settings from the file; every field optional (command-line flags override).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SolverSettings {
+    /// Integration method.
+    pub method: Option<Method>,
+    /// Relative tolerance.
+    pub rtol: Option<f64>,
+    /// Absolute tolerance.
+    pub atol: Option<AbsoluteTolerance>,
+    /// End of the simulated interval (model time units).
+    pub t_end: Option<f64>,
+    /// Output times.
+    pub output: Option<OutputGrid>,
+    /// Maximum accepted + rejected steps per regimen run.
+    pub max_steps: Option<u64>,
+}
+
+/// A quantity of a dose: an expression of parameters, evaluated at compile time.
+pub type DoseQuantity = Expr;
+
+/// How an infusion is specified.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InfusionSpec {
+    /// Over this duration (model time units).
+    Duration(DoseQuantity),
+    /// At this rate (amount per time unit).
+    Rate(DoseQuantity),
+}
+
+/// One `doses` entry of a regimen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseSpec {
+    /// Index of the target state.
+    pub target: usize,
+    /// Amount per administration.
+    pub amount: DoseQuantity,
+    /// Time of the first administration.
+    pub start: f64,
+    /// Time between administrations.
+    pub interval: Option<f64>,
+    /// Number of administrations.
+    pub count: u32,
+    /// Zero-order input instead of a bolus.
+    pub infusion: Option<InfusionSpec>,
+    /// Delay added to every administration time.
+    pub lag: Option<DoseQuantity>,
+    /// Fraction of the amount that arrives.
+    pub bioavailability: Option<DoseQuantity>,
+    /// Span of the dose entry.
+    pub span: Span,
+}
+
+/// A named regimen (`[regimens.NAME]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegimenSpec {
+    /// Regimen name.
+    pub name: String,
+    /// Human-readable title.
+    pub title: Option<String>,
+    /// Doses in file order.
+    pub doses: Vec<DoseSpec>,
+}
+
+/// `[relapse]`: how tumour burden and relapse are read from the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelapseSpec {
+    /// The burden observable.
+    pub observable: Expr,
+    /// Name for tables and axes.
+    pub name: Option<String>,
+    /// Unit for tables and axes.
+    pub unit: Option<String>,
+    /// Relapse threshold; default: the observable at t = 0 before any dose.
+    pub threshold: Option<f64>,
+    /// Detection limit, if any.
+    pub detection_limit: Option<f64>,
+}
+
+/// A validated model: every name resolves and every expression compiles with the file's
+/// parameter values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// `[model] name`.
+    pub name: String,
+    /// `[model] title`.
+    pub title: Option<String>,
+    /// `[model] time_unit`.
+    pub time_unit: Option<String>,
+    /// Parameters in file order.
+    pub parameters: Vec<Parameter>,
+    /// States in file order.
+    pub states: Vec<StateVariable>,
+    /// Derived values in file order.
+    pub derived: Vec<Derived>,
+    /// One right-hand side per state, in state order.
+    pub equations: Vec<Expr>,
+    /// Output columns.
+    pub outputs: Vec<Output>,
+    /// `[solver]` settings.
+    pub solver: SolverSettings,
+    /// Regimens in file order.
+    pub regimens: Vec<RegimenSpec>,
+    /// `[relapse]`, if given.
+    pub relapse: Option<RelapseSpec>,
+    /// Warnings found while loading.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Model {
+    /// Index of the parameter called `name`.
+    pub fn parameter_index(&self, name: &str) -> Option<usize> {
+        self.parameters.iter().position(|p| p.name == name)
+    }
+
+    /// Index of the regimen called `name`.
+    pub fn regimen_index(&self, name: &str) -> Option<usize> {
+        self.regimens.iter().position(|r| r.name == name)
+    }
+}
+
+/// Parses and validates a model file, reporting every problem found.
+pub fn load(source: &str) -> Result<Model, Diagnostics> {
+    let (model, mut diagnostics) = sections::read_model(source);
+    if let Some(Err(errors)) = model.as_ref().map(|m| m.compile(&[])) {
+        diagnostics.extend(errors);
+    }
+    match model {
+        Some(mut model) if !diagnostics.has_errors() => {
+            model.warnings = diagnostics.into_iter().collect();
+            Ok(model)
+        }
+        _ => Err(diagnostics),
+    }
+}

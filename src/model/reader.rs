@@ -1,0 +1,224 @@
+//! Typed reading of a spanned TOML tree, collecting a diagnostic for every problem instead of
+//! stopping at the first (serde's `deny_unknown_fields` would stop at one).
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::expr::{self, Expr};
+
+/// A TOML value with its span.
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Reads values out of one source file and records what is wrong with them.
+pub(crate) struct Reader<'s> {
+    pub(crate) source: &'s str,
+    pub(crate) diagnostics: Diagnostics,
+}
+
+/// The span of a spanned value.
+pub(crate) fn span_of<T>(v: &Spanned<T>) -> Span {
+    v.span().into()
+}
+
+/// A TOML type name for messages.
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+impl<'s> Reader<'s> {
+    pub(crate) fn new(source: &'s str) -> Self {
+        Self {
+            source,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    pub(crate) fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Records "expected X, found Y" at `value`.
+    pub(crate) fn wrong_type(&mut self, value: &Value<'_>, what: &str, expected: &str) {
+        self.error(Diagnostic::error(
+            span_of(value),
+            format!("{what} must be {expected}, found {}", type_name(value.get_ref())),
+        ));
+    }
+
+    /// The value as a table, or a diagnostic.
+    pub(crate) fn table<'v, 'i>(&mut self, value: &'v Value<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => {
+                self.wrong_type(value, what, "a table");
+                None
+            }
+        }
+    }
+
+    /// Reports every key of `table` not in `allowed`, with a suggestion.
+    pub(crate) fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], context: &str) {
+        for (key, _) in table.iter() {
+            let name: &str = key.get_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let expected = match allowed {
+                [one] => format!("`{one}`"),
+                [init @ .., last] => format!(
+                    "{} or `{last}`",
+                    init.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                [] => "no fields".to_string(),
+            };
+            let mut d = Diagnostic::error(span_of(key), format!("unknown field `{name}` in {context}"));
+            if let Some(s) = crate::suggest::closest(name, allowed.iter().copied()) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            }
+            self.error(d.with_hint(format!("expected {expected}")));
+        }
+    }
+
+    /// A finite number (integer or float).
+    pub(crate) fn number(&mut self, value: &Value<'_>, what: &str) -> Option<f64> {
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => parse_integer(i.as_str(), i.radix()),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => {
+                self.wrong_type(value, what, "a number");
+                return None;
+            }
+        };
+        match parsed {
+            Some(x) if x.is_finite() => Some(x),
+            _ => {
+                self.error(Diagnostic::error(
+                    span_of(value),
+                    format!("{what} must be a finite number"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A number that must satisfy `ok`, described by `requirement` ("must be > 0").
+    pub(crate) fn number_where(
+        &mut self,
+        value: &Value<'_>,
+        what: &str,
+        requirement: (&str, fn(f64) -> bool),
+    ) -> Option<f64> {
+        let x = self.number(value, what)?;
+        if (requirement.1)(x) {
+            Some(x)
+        } else {
+            self.error(Diagnostic::error(
+                span_of(value),
+                format!("{what} {}, found {x}", requirement.0),
+            ));
+            None
+        }
+    }
+
+    /// A string.
+    pub(crate) fn string(&mut self, value: &Value<'_>, what: &str) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.wrong_type(value, what, "a string");
+                None
+            }
+        }
+    }
+
+    /// A boolean.
+    pub(crate) fn boolean(&mut self, value: &Value<'_>, what: &str) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.wrong_type(value, what, "true or false");
+                None
+            }
+        }
+    }
+
+    /// An expression: a string parsed as one (spans mapped into the file), or a bare number.
+    pub(crate) fn expression(&mut self, value: &Value<'_>, what: &str) -> Option<Expr> {
+        let span = span_of(value);
+        let text = match value.get_ref() {
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                let x = self.number(value, what)?;
+                return Some(Expr {
+                    kind: expr::ExprKind::Number(x),
+                    span,
+                });
+            }
+            DeValue::String(s) => s.to_string(),
+            _ => {
+                self.wrong_type(value, what, "a number or an expression string");
+                return None;
+            }
+        };
+        let map = self.string_offset(span, &text);
+        let to_file = move |s: Span| match map {
+            Some(offset) => s.shifted(offset),
+            None => span,
+        };
+        match expr::parse(&text) {
+            Ok(mut e) => {
+                e.map_spans(&to_file);
+                Some(e)
+            }
+            Err(e) => {
+                let span = to_file(e.span);
+                self.error(Diagnostic::error(span, e.message).with_optional_hint(e.hint));
+                None
+            }
+        }
+    }
+
+    /// Where the text of the string at `span` starts in the file, if the raw source between the
+    /// quotes is exactly `text` (no escapes), so that expression spans can be shifted into it.
+    fn string_offset(&self, span: Span, text: &str) -> Option<usize> {
+        let raw = self.source.get(span.range())?;
+        let delimiter = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+            3
+        } else {
+            1
+        };
+        let inner = raw.get(delimiter..raw.len().checked_sub(delimiter)?)?;
+        let trimmed = if delimiter == 3 {
+            inner
+                .strip_prefix("\r\n")
+                .or_else(|| inner.strip_prefix('\n'))
+                .unwrap_or(inner)
+        } else {
+            inner
+        };
+        (trimmed == text).then(|| span.start + delimiter + (inner.len() - trimmed.len()))
+    }
+}
+
+fn parse_integer(text: &str, radix: u32) -> Option<f64> {
+    // `as_str` is already in `from_str_radix` form: no prefix, no underscores.
+    i64::from_str_radix(text, radix).ok().map(|i| i as f64)
+}
+
+/// True if `name` can be used in expressions: ASCII letter or `_`, then letters, digits, `_`.
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

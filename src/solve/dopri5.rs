@@ -1,0 +1,131 @@
+//! Dormand–Prince 5(4) with first-same-as-last stage, 4th-order continuous extension and
+//! Hairer's stiffness test (the DOPRI5 code; Hairer, Nørsett & Wanner, §II.5–II.6).
+//! Notation: k₁…k₇ stages, y₁ the 5th-order solution, θ ∈ [0, 1] the position in the step.
+
+use super::OdeSystem;
+use super::method::{Rhs, RungeKutta, Tolerance, combine, ratio_of_norms};
+use super::tableau::dp5::{
+    A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64, A65, B1, B3, B4, B5, B6, C2, C3,
+    C4, C5, D1, D3, D4, D5, D6, D7, E1, E3, E4, E5, E6, E7,
+};
+
+const ROWS: [&[f64]; 6] = [
+    &[A21],
+    &[A31, A32],
+    &[A41, A42, A43],
+    &[A51, A52, A53, A54],
+    &[A61, A62, A63, A64, A65],
+    &[B1, 0.0, B3, B4, B5, B6],
+];
+const NODES: [f64; 6] = [C2, C3, C4, C5, 1.0, 1.0];
+const ERROR: [f64; 7] = [E1, 0.0, E3, E4, E5, E6, E7];
+const DENSE: [f64; 7] = [D1, 0.0, D3, D4, D5, D6, D7];
+
+/// Work buffers for DOPRI5: 7 stages, stage argument, y₁ and 5 dense-output coefficients.
+pub(crate) struct Dopri5 {
+    k: Vec<Vec<f64>>,
+    y_stage: Vec<f64>,
+    y_new: Vec<f64>,
+    dense: [Vec<f64>; 5],
+}
+
+impl Dopri5 {
+    pub(crate) fn new(n: usize) -> Self {
+        Self {
+            k: vec![vec![0.0; n]; 7],
+            y_stage: vec![0.0; n],
+            y_new: vec![0.0; n],
+            dense: std::array::from_fn(|_| vec![0.0; n]),
+        }
+    }
+}
+
+impl RungeKutta for Dopri5 {
+    fn order(&self) -> i32 {
+        5
+    }
+
+    fn stiffness_bound(&self) -> f64 {
+        3.25
+    }
+
+    fn k_start(&mut self) -> &mut [f64] {
+        &mut self.k[0]
+    }
+
+    #[allow(clippy::needless_range_loop)] // i indexes y, y₁ and every stage alike
+    fn attempt<S: OdeSystem>(
+        &mut self,
+        rhs: &mut Rhs<'_, S>,
+        step: (f64, f64),
+        y: &[f64],
+        tol: &Tolerance<'_>,
+    ) -> f64 {
+        let (t, h) = step;
+        for (s, (row, c)) in ROWS.iter().zip(NODES).enumerate() {
+            // Row 7 is the 5th-order solution; k₆'s argument stays in y_stage for the stiffness test.
+            let arg = if s == 5 {
+                &mut self.y_new
+            } else {
+                &mut self.y_stage
+            };
+            combine(arg, y, h, row, &self.k);
+            let arg = if s == 5 { &self.y_new } else { &self.y_stage };
+            rhs.eval(t + c * h, arg, &mut self.k[s + 1]);
+        }
+        let n = y.len();
+        let mut sum = 0.0;
+        for i in 0..n {
+            let mut e = 0.0;
+            for (j, &ej) in ERROR.iter().enumerate() {
+                if ej != 0.0 {
+                    e += ej * self.k[j][i];
+                }
+            }
+            let sk = tol.scale(i, y[i], self.y_new[i]);
+            sum += (h * e / sk).powi(2);
+        }
+        (sum / n as f64).sqrt()
+    }
+
+    fn y_new(&self) -> &[f64] {
+        &self.y_new
+    }
+
+    fn accept<S: OdeSystem>(&mut self, _rhs: &mut Rhs<'_, S>, _t: f64, h: f64, y: &[f64]) {
+        // y(t+θh) = r₁ + θ(r₂ + (1−θ)(r₃ + θ(r₄ + (1−θ) r₅)))
+        let [r1, r2, r3, r4, r5] = &mut self.dense;
+        for i in 0..y.len() {
+            let ydiff = self.y_new[i] - y[i];
+            let bspl = h * self.k[0][i] - ydiff;
+            r1[i] = y[i];
+            r2[i] = ydiff;
+            r3[i] = bspl;
+            r4[i] = ydiff - h * self.k[6][i] - bspl;
+            let mut d = 0.0;
+            for (j, &dj) in DENSE.iter().enumerate() {
+                if dj != 0.0 {
+                    d += dj * self.k[j][i];
+                }
+            }
+            r5[i] = h * d;
+        }
+        // First same as last: k₇ = f(t+h, y₁) starts the next step.
+        self.k.swap(0, 6);
+    }
+
+    fn interpolate(&self, theta: f64, out: &mut [f64]) {
+        let t1 = 1.0 - theta;
+        let [r1, r2, r3, r4, r5] = &self.dense;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = r1[i] + theta * (r2[i] + t1 * (r3[i] + theta * (r4[i] + t1 * r5[i])));
+        }
+    }
+
+    fn stiffness_estimate(&self, h: f64) -> f64 {
+        // After accept, k₇ lives in k[0]; k₆ and k₇ are both evaluated at t+h.
+        let num = self.k[0].iter().zip(&self.k[5]).map(|(a, b)| a - b);
+        let den = self.y_new.iter().zip(&self.y_stage).map(|(a, b)| a - b);
+        h.abs() * ratio_of_norms(num, den)
+    }
+}

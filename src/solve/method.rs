@@ -1,0 +1,98 @@
+//! The interface between the integrator loop and one embedded Runge–Kutta method, plus the
+//! shared helpers (stage combination, weighted error norm).
+
+use super::OdeSystem;
+
+/// The right-hand side as the integrator sees it: the model plus the zero-order input of
+/// running infusions, counting evaluations.
+pub(crate) struct Rhs<'a, S: OdeSystem> {
+    pub(crate) system: &'a mut S,
+    /// Infusion input per state (amount per time unit), constant between events.
+    pub(crate) rates: Vec<f64>,
+    pub(crate) evaluations: u64,
+}
+
+impl<S: OdeSystem> Rhs<'_, S> {
+    #[inline]
+    pub(crate) fn eval(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        self.system.rhs(t, y, dy);
+        for (d, r) in dy.iter_mut().zip(&self.rates) {
+            *d += r;
+        }
+        self.evaluations += 1;
+    }
+}
+
+/// Error weights: `atol_i + rtol · max(|y0_i|, |y1_i|)` (Hairer's mixed error test).
+pub(crate) struct Tolerance<'a> {
+    pub(crate) rtol: f64,
+    pub(crate) atol: &'a [f64],
+}
+
+impl Tolerance<'_> {
+    #[inline]
+    pub(crate) fn scale(&self, i: usize, y0: f64, y1: f64) -> f64 {
+        self.atol[i] + self.rtol * y0.abs().max(y1.abs())
+    }
+}
+
+/// `out = y + h · Σ_j a_j k_j`, skipping zero coefficients.
+#[inline]
+pub(crate) fn combine(out: &mut [f64], y: &[f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let mut sum = 0.0;
+        for (j, &aj) in a.iter().enumerate() {
+            if aj != 0.0 {
+                sum += aj * k[j][i];
+            }
+        }
+        *o = y[i] + h * sum;
+    }
+}
+
+/// `out = h · Σ_j a_j k_j`, skipping zero coefficients.
+#[inline]
+pub(crate) fn weighted_sum(out: &mut [f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let mut sum = 0.0;
+        for (j, &aj) in a.iter().enumerate() {
+            if aj != 0.0 {
+                sum += aj * k[j][i];
+            }
+        }
+        *o = h * sum;
+    }
+}
+
+/// One embedded explicit Runge–Kutta method with dense output, working in preallocated buffers.
+pub(crate) trait RungeKutta {
+    /// Order used by the initial-step heuristic.
+    fn order(&self) -> i32;
+    /// hλ above which a step counts as stiff in Hairer's test.
+    fn stiffness_bound(&self) -> f64;
+    /// f(t, y) at the start of the next step (first same as last after an accepted step).
+    fn k_start(&mut self) -> &mut [f64];
+    /// Attempts a step `step = (t, h)` from `(t, y)`; returns the weighted RMS error norm.
+    fn attempt<S: OdeSystem>(
+        &mut self,
+        rhs: &mut Rhs<'_, S>,
+        step: (f64, f64),
+        y: &[f64],
+        tol: &Tolerance<'_>,
+    ) -> f64;
+    /// The solution at `t + h` of the last attempt.
+    fn y_new(&self) -> &[f64];
+    /// After acceptance: builds the dense output over `[t, t + h]` and sets `k_start` to f(t+h, y₁).
+    fn accept<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, t: f64, h: f64, y: &[f64]);
+    /// The dense output at `t + θh`, θ ∈ [0, 1], of the last accepted step.
+    fn interpolate(&self, theta: f64, out: &mut [f64]);
+    /// Estimate of h·|λ| for the last accepted step (Hairer's stiffness test).
+    fn stiffness_estimate(&self, h: f64) -> f64;
+}
+
+/// √(Σ aᵢ² / Σ bᵢ²), guarded against an empty denominator.
+pub(crate) fn ratio_of_norms(a: impl Iterator<Item = f64>, b: impl Iterator<Item = f64>) -> f64 {
+    let num: f64 = a.map(|x| x * x).sum();
+    let den: f64 = b.map(|x| x * x).sum();
+    if den > 0.0 { (num / den).sqrt() } else { 0.0 }
+}

@@ -1,0 +1,142 @@
+//! Integration of a model through a dose schedule: explicit embedded Runge–Kutta methods
+//! (DOPRI5, DOP853) with dense output, step-size control and hard stops at every event.
+//!
+//! Dose semantics: a bolus at time t is applied before integrating forward from t, so output at
+//! a dose time shows the post-dose state; several events at one time are applied in schedule
+//! order; every bolus time and every infusion start and stop ends an integration segment.
+
+mod controller;
+mod dop853;
+mod dopri5;
+mod integrator;
+mod method;
+mod options;
+mod tableau;
+
+pub use controller::{StepController, StepDecision};
+pub use integrator::simulate;
+pub use options::{Method, SolverOptions, StepMode};
+
+use crate::regimen::Event;
+
+/// A system of ODEs `dy/dt = f(t, y)` with a fixed dimension.
+pub trait OdeSystem {
+    /// Number of states.
+    fn dimension(&self) -> usize;
+    /// Writes f(t, y) into `dy`; must not allocate on the hot path.
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]);
+    /// Name of state `index`, for error messages.
+    fn state_name(&self, index: usize) -> String {
+        format!("y[{index}]")
+    }
+}
+
+/// What to integrate: from t = 0 to `t_end`, through `events`, reporting at `output_times`.
+#[derive(Debug, Clone, Copy)]
+pub struct Problem<'a> {
+    /// State at t = 0 before any event.
+    pub initial_state: &'a [f64],
+    /// Events sorted by time (see [`crate::regimen::Regimen::schedule`]); later than `t_end` ignored.
+    pub events: &'a [Event],
+    /// End of the interval (time units), > 0.
+    pub t_end: f64,
+    /// Sorted output times within [0, t_end].
+    pub output_times: &'a [f64],
+}
+
+/// Work done by the solver in one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SolverStats {
+    /// Accepted steps.
+    pub accepted_steps: u64,
+    /// Rejected step attempts.
+    pub rejected_steps: u64,
+    /// Right-hand-side evaluations (including initial-step estimates and dense output stages).
+    pub rhs_evaluations: u64,
+    /// Integration segments (intervals between events).
+    pub segments: u64,
+}
+
+/// Something worth telling the user that did not stop the run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SolverWarning {
+    /// Hairer's stiffness test fired repeatedly from time `t` on.
+    Stiff {
+        /// Time (time units) at which the problem was judged stiff.
+        t: f64,
+    },
+}
+
+/// Solution at the output times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// Output times (time units).
+    pub times: Vec<f64>,
+    /// States, one row of `state_count` values per output time.
+    pub states: Vec<f64>,
+    /// Number of states per row.
+    pub state_count: usize,
+    /// Work statistics.
+    pub stats: SolverStats,
+    /// Warnings (e.g. stiffness).
+    pub warnings: Vec<SolverWarning>,
+}
+
+impl Solution {
+    /// The state vector at output number `i`.
+    pub fn state(&self, i: usize) -> &[f64] {
+        &self.states[i * self.state_count..(i + 1) * self.state_count]
+    }
+}
+
+/// Why a run failed; each variant says when and, where it applies, which state.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SolveError {
+    /// A state became NaN or infinite and smaller steps did not help.
+    #[error("state `{state}` became {value} at t = {t}; check the model for division by zero or overflow")]
+    NonFiniteState {
+        /// Time of the last good state.
+        t: f64,
+        /// State name.
+        state: String,
+        /// The non-finite value.
+        value: f64,
+    },
+    /// The right-hand side is NaN or infinite at a state the solver reached.
+    #[error(
+        "d{state}/dt is {value} at t = {t}; check the equation of `{state}` (log or sqrt of a negative or zero value, division by zero)"
+    )]
+    NonFiniteDerivative {
+        /// Time.
+        t: f64,
+        /// State name.
+        state: String,
+        /// The non-finite derivative.
+        value: f64,
+    },
+    /// The step size became too small to make progress.
+    #[error(
+        "step size fell to {h:e} at t = {t} (fastest-changing state `{state}`); the model may be stiff or discontinuous — try a looser --rtol or check parameter units"
+    )]
+    StepSizeTooSmall {
+        /// Time.
+        t: f64,
+        /// Step size (time units).
+        h: f64,
+        /// State with the largest tolerance-weighted derivative at `t`.
+        state: String,
+    },
+    /// The step budget ran out.
+    #[error(
+        "reached the maximum of {max_steps} steps at t = {t}; raise --max-steps or [solver] max_steps, or loosen --rtol"
+    )]
+    MaxStepsExceeded {
+        /// Time.
+        t: f64,
+        /// The budget.
+        max_steps: u64,
+    },
+    /// The options do not fit the problem.
+    #[error("invalid solver options: {0}")]
+    InvalidOptions(String),
+}
