@@ -24,7 +24,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let columns = select_columns(&compiled, args.outputs.as_deref())?;
     let mut tables = Vec::with_capacity(regimens.len());
     for regimen in regimens {
-        tables.push(run_regimen(&compiled, regimen, &settings, args.stats, &columns)?);
+        tables.push(run_regimen(&compiled, &regimen, &settings, args.stats, &columns)?);
     }
     let names: Vec<String> = columns
         .iter()
@@ -80,23 +80,33 @@ fn run_regimen(
     })
 }
 
-fn select_regimens<'a>(compiled: &'a CompiledModel, names: &[String]) -> Result<Vec<&'a Regimen>, CliError> {
+/// The regimens to run; a model without `[regimens]` has one untreated run.
+fn select_regimens(compiled: &CompiledModel, names: &[String]) -> Result<Vec<Regimen>, CliError> {
+    let available = if compiled.regimens.is_empty() {
+        vec![Regimen::untreated()]
+    } else {
+        compiled.regimens.clone()
+    };
     if names.is_empty() {
-        return Ok(compiled.regimens.iter().collect());
+        return Ok(available);
     }
     names
         .iter()
         .map(|name| {
-            compiled.regimens.iter().find(|r| &r.name == name).ok_or_else(|| {
-                let known: Vec<&str> = compiled.regimens.iter().map(|r| r.name.as_str()).collect();
-                let hint = relapse::suggest::closest(name, known.iter().copied())
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
-                CliError::Usage(format!(
-                    "unknown regimen `{name}`; {hint}regimens: {}",
-                    known.join(", ")
-                ))
-            })
+            available
+                .iter()
+                .find(|r| &r.name == name)
+                .cloned()
+                .ok_or_else(|| {
+                    let known: Vec<&str> = available.iter().map(|r| r.name.as_str()).collect();
+                    let hint = relapse::suggest::closest(name, known.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    CliError::Usage(format!(
+                        "unknown regimen `{name}`; {hint}regimens: {}",
+                        known.join(", ")
+                    ))
+                })
         })
         .collect()
 }

@@ -1,0 +1,38 @@
+//! Shared test helpers: load and run a model given as TOML text, and a closeness check.
+#![allow(dead_code, unreachable_pub)]
+
+use relapse::model::{self, CompiledModel};
+use relapse::solve::{Method, Solution, SolverOptions};
+
+/// Loads and compiles `toml`, panicking with the rendered messages if it is invalid.
+pub fn compile(toml: &str) -> CompiledModel {
+    let model = model::load(toml).unwrap_or_else(|d| panic!("invalid model: {d:?}"));
+    model
+        .compile(&[])
+        .unwrap_or_else(|d| panic!("does not compile: {d:?}"))
+}
+
+/// Tight tolerances for closed-form comparisons.
+pub fn tight(method: Method, n: usize) -> SolverOptions {
+    let mut o = SolverOptions::new(n);
+    o.method = method;
+    o.rtol = 1e-10;
+    o.atol = vec![1e-12; n];
+    o
+}
+
+/// Simulates regimen `index` of `m` to `t_end` at `times`.
+pub fn run(m: &CompiledModel, index: usize, t_end: f64, times: &[f64], options: &SolverOptions) -> Solution {
+    m.simulate(&m.regimens[index], t_end, times, options)
+        .expect("simulation succeeds")
+}
+
+/// Asserts |a − b| ≤ rel · max(|b|, floor).
+#[track_caller]
+pub fn assert_close(a: f64, b: f64, rel: f64, floor: f64, what: &str) {
+    let err = (a - b).abs();
+    assert!(
+        err <= rel * b.abs().max(floor),
+        "{what}: got {a}, expected {b} (error {err:e}, allowed {rel:e} relative)"
+    );
+}

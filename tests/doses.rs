@@ -1,0 +1,86 @@
+//! Dose semantics with exact answers: on a model without elimination (dX/dt = 0 except for
+//! infusions) every amount is a sum of doses, and an infusion adds rate × elapsed time, so the
+//! expected values are exact up to rounding (tolerance 1e-12 relative).
+
+mod common;
+
+use common::{assert_close, compile, run};
+use relapse::solve::SolverOptions;
+
+const MODEL: &str = r#"
+[model]
+name = "accumulator"
+[parameters]
+F = 0.5
+[states]
+X = 0
+Y = 0
+[equations]
+X = "0"
+Y = "0"
+[regimens.simultaneous]
+doses = [ { target = "X", amount = 10, start = 2 }, { target = "X", amount = 5, start = 2 } ]
+[regimens.lagged]
+doses = [ { target = "X", amount = 10, start = 1, lag = 0.5, bioavailability = "F" } ]
+[regimens.by_rate]
+doses = [ { target = "Y", amount = 10, start = 1, rate = 4, bioavailability = "F" } ]
+[regimens.by_duration]
+doses = [ { target = "Y", amount = 10, start = 1, duration = 2, bioavailability = "F" } ]
+[regimens.at_end]
+doses = [ { target = "X", amount = 7, start = 4 } ]
+[regimens.overlap]
+doses = [ { target = "Y", amount = 12, start = 0, duration = 3, interval = 2, count = 2 } ]
+"#;
+
+fn at(regimen: usize, times: &[f64]) -> Vec<(f64, f64)> {
+    let m = compile(MODEL);
+    let sol = run(&m, regimen, 4.0, times, &SolverOptions::new(2));
+    (0..sol.times.len())
+        .map(|i| (sol.state(i)[0], sol.state(i)[1]))
+        .collect()
+}
+
+#[test]
+fn simultaneous_doses_add_and_output_at_a_dose_time_is_post_dose() {
+    let v = at(0, &[0.0, 1.999, 2.0, 3.0]);
+    assert_eq!(v[1].0, 0.0);
+    assert_eq!(v[2].0, 15.0, "output at the dose time shows both doses");
+    assert_eq!(v[3].0, 15.0);
+}
+
+#[test]
+fn lag_delays_and_bioavailability_scales_a_bolus() {
+    let v = at(1, &[1.0, 1.49, 1.5, 4.0]);
+    assert_eq!(v[0].0, 0.0);
+    assert_eq!(v[1].0, 0.0);
+    assert_eq!(v[2].0, 5.0);
+    assert_eq!(v[3].0, 5.0);
+}
+
+#[test]
+fn bioavailability_scales_infusion_duration_by_rate_and_rate_by_duration() {
+    // By rate 4: amount 10·0.5 = 5 takes 1.25 time units; at t = 2 it has delivered 4.
+    let by_rate = at(2, &[2.0, 2.25, 4.0]);
+    assert_close(by_rate[0].1, 4.0, 1e-12, 1.0, "rate: Y(2)");
+    assert_close(by_rate[1].1, 5.0, 1e-12, 1.0, "rate: Y(2.25)");
+    // By duration 2: rate is 5/2; at t = 2 it has delivered 2.5, all 5 by t = 3.
+    let by_duration = at(3, &[2.0, 4.0]);
+    assert_close(by_duration[0].1, 2.5, 1e-12, 1.0, "duration: Y(2)");
+    assert_close(by_duration[1].1, 5.0, 1e-12, 1.0, "duration: Y(4)");
+}
+
+#[test]
+fn a_dose_at_t_end_is_applied_before_the_last_output() {
+    let v = at(4, &[3.5, 4.0]);
+    assert_eq!(v[0].0, 0.0);
+    assert_eq!(v[1].0, 7.0);
+}
+
+#[test]
+fn overlapping_infusions_add_their_rates() {
+    // Two infusions of 4/h on [0,3] and [2,5]: Y(2) = 8, Y(3) = 8 + 4 + 4 = 16, Y(4) = 20.
+    let v = at(5, &[2.0, 3.0, 4.0]);
+    assert_close(v[0].1, 8.0, 1e-12, 1.0, "Y(2)");
+    assert_close(v[1].1, 16.0, 1e-12, 1.0, "Y(3)");
+    assert_close(v[2].1, 20.0, 1e-12, 1.0, "Y(4)");
+}
