@@ -154,6 +154,13 @@ impl Lowering<'_> {
         } else {
             (self.number(a), self.number(b))
         };
+        if op == BinaryOp::Div && self.graph.constant_value(y) == Some(0.0) {
+            self.errors.push(
+                ExprError::new(b.span, "division by zero: this divisor is always 0")
+                    .with_hint("check the parameter values in the divisor"),
+            );
+            return (self.poison(), Type::Number);
+        }
         let node = self.graph.binary(to_op2(op), x, y);
         self.check_fold(node, &[x, y], span, op == BinaryOp::Div);
         let ty = if op.is_logical() {

@@ -188,7 +188,8 @@ impl Compiler<'_> {
         valid: (&str, fn(f64) -> bool),
     ) -> Option<f64> {
         let x = self.constant(expr, scope);
-        if x.is_nan() && self.diagnostics.has_errors() {
+        if x.is_nan() {
+            // Only a placeholder for an already reported problem folds to NaN.
             return None;
         }
         if !(valid.1)(x) {

@@ -195,11 +195,17 @@ fn read_parameters(
     for (name, span, value) in entries(reader, section, "[parameters]") {
         let declared = names.declare(reader, name, span, "parameter");
         let context = format!("[parameters.{name}]");
-        let Some((v, unit, description)) = value_with_metadata(reader, value, "value", &[], &context) else {
-            continue;
-        };
-        let Some(value) = reader.number(v, &format!("parameter `{name}`")) else {
-            continue;
+        // A parameter whose value is broken stays declared (as NaN) so that its uses do not
+        // cascade into "unknown name" errors; NaN never triggers further diagnostics.
+        let (value, unit, description) = match value_with_metadata(reader, value, "value", &[], &context) {
+            Some((v, unit, description)) => (
+                reader
+                    .number(v, &format!("parameter `{name}`"))
+                    .unwrap_or(f64::NAN),
+                unit,
+                description,
+            ),
+            None => (f64::NAN, None, None),
         };
         if declared {
             parameters.push(Parameter {
@@ -229,11 +235,15 @@ fn read_states(
     for (name, span, value) in entries(reader, section, "[states]") {
         let declared = names.declare(reader, name, span, "state");
         let context = format!("[states.{name}]");
-        let Some((v, unit, description)) = value_with_metadata(reader, value, "initial", &[], &context)
-        else {
-            continue;
+        let (initial, unit, description) = match value_with_metadata(reader, value, "initial", &[], &context)
+        {
+            Some((v, unit, description)) => (
+                reader.expression(v, &format!("initial value of `{name}`")),
+                unit,
+                description,
+            ),
+            None => (None, None, None),
         };
-        let initial = reader.expression(v, &format!("initial value of `{name}`"));
         if declared {
             states.push(StateVariable {
                 name: name.to_string(),
