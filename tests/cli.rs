@@ -1,0 +1,279 @@
+//! The real binary: exit codes (0 ok, 1 invalid model, 2 usage, 3 solver failure, 4 I/O),
+//! files written atomically, every shipped model checks and simulates to finite output.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::{PredicateBooleanExt, predicate};
+
+fn relapse() -> Command {
+    let mut cmd = Command::cargo_bin("relapse").expect("binary builds");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn shipped_models() -> Vec<PathBuf> {
+    let mut models: Vec<PathBuf> = std::fs::read_dir("models")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    models.sort();
+    assert!(!models.is_empty());
+    models
+}
+
+#[test]
+fn every_shipped_model_checks() {
+    for model in shipped_models() {
+        relapse()
+            .arg("check")
+            .arg(&model)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(": ok"));
+    }
+}
+
+#[test]
+fn every_shipped_model_simulates_every_regimen_to_finite_output() {
+    for model in shipped_models() {
+        let out = relapse().arg("simulate").arg(&model).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            model.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let csv = String::from_utf8(out.stdout).unwrap();
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("regimen,time,"));
+        let rows: Vec<&str> = lines.collect();
+        assert!(rows.len() > 10, "{}", model.display());
+        for row in rows {
+            for field in row.split(',').skip(1) {
+                let v: f64 = field
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{}: bad field {field}", model.display()));
+                assert!(v.is_finite(), "{}: {row}", model.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn simulate_writes_csv_atomically_and_prints_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pk.csv");
+    relapse()
+        .args([
+            "simulate",
+            "models/pk_oral_1cpt.toml",
+            "--regimen",
+            "daily",
+            "--stats",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("stats: regimen `daily`:")
+                .and(predicate::str::contains("RHS evaluations")),
+        );
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with("regimen,time,Ag,Ac,C\ndaily,0,80,0,0\n"), "{csv}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
+
+#[test]
+fn simulate_honours_times_outputs_and_regimen_order() {
+    relapse()
+        .args([
+            "simulate",
+            "models/pk_oral_1cpt.toml",
+            "--regimen",
+            "loading",
+            "--regimen",
+            "daily",
+        ])
+        .args(["--times", "0,21", "--outputs", "C"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(
+                "^regimen,time,C\nloading,0,0\nloading,21,[0-9.e-]+\ndaily,0,0\ndaily,21,",
+            )
+            .unwrap(),
+        );
+}
+
+#[test]
+fn set_overrides_a_parameter() {
+    let run = |set: &[&str]| {
+        let out = relapse()
+            .args([
+                "simulate",
+                "models/pk_oral_1cpt.toml",
+                "--regimen",
+                "daily",
+                "--times",
+                "21",
+                "--outputs",
+                "Ac",
+            ])
+            .args(set)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let base = run(&[]);
+    let half = run(&["--set", "F=0.5"]);
+    // Linear model: halving bioavailability halves every amount (to solver tolerance).
+    assert!((half / base - 0.5).abs() < 1e-6, "{base} {half}");
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_hint() {
+    relapse()
+        .args(["simulate", "models/pk_oral_1cpt.toml", "--regimen", "daly"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown regimen `daly`; did you mean `daily`?",
+        ));
+    relapse()
+        .args(["simulate", "models/pk_oral_1cpt.toml", "--times", "1,50"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "output time 50 is outside [0, t_end = 21]",
+        ));
+    relapse()
+        .args(["simulate", "models/pk_oral_1cpt.toml", "--set", "CLL=3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown parameter `CLL`; did you mean `CL`?",
+        ));
+    relapse()
+        .args(["simulate", "models/pk_oral_1cpt.toml", "--rtol", "-1"])
+        .assert()
+        .code(2);
+    relapse()
+        .args(["simulate", "models/pk_oral_1cpt.toml", "--no-such-flag"])
+        .assert()
+        .code(2);
+    relapse()
+        .args([
+            "simulate",
+            "models/pk_oral_1cpt.toml",
+            "--out",
+            "models/pk_oral_1cpt.toml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would overwrite the model file"));
+}
+
+#[test]
+fn invalid_model_exits_1_and_missing_file_exits_4() {
+    relapse()
+        .args(["simulate", "tests/invalid/unknown_name.toml", "--t-end", "1"])
+        .assert()
+        .code(1);
+    relapse()
+        .args(["check", "no/such/model.toml"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("cannot read `no/such/model.toml`"));
+}
+
+#[test]
+fn solver_failure_exits_3_with_time_and_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("blowup.toml");
+    // y' = y², y(0) = 1 blows up at t = 1.
+    std::fs::write(
+        &model,
+        "[model]\nname = \"b\"\n[states]\ny = 1\n[equations]\ny = \"y^2\"\n",
+    )
+    .unwrap();
+    let out_file = dir.path().join("never.csv");
+    relapse()
+        .arg("simulate")
+        .arg(&model)
+        .args(["--t-end", "2", "--out"])
+        .arg(&out_file)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("regimen `untreated`").and(predicate::str::contains("`y`")));
+    assert!(!out_file.exists(), "no partial output on failure");
+    relapse()
+        .arg("simulate")
+        .arg(&model)
+        .args(["--t-end", "0.9", "--max-steps", "5"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("maximum of 5 steps"));
+}
+
+#[test]
+fn non_finite_derivative_is_reported_with_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("log0.toml");
+    std::fs::write(
+        &model,
+        "[model]\nname = \"l\"\n[states]\nx = 0\n[equations]\nx = \"log(x)\"\n",
+    )
+    .unwrap();
+    relapse()
+        .arg("simulate")
+        .arg(&model)
+        .args(["--t-end", "1"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("dx/dt is -inf at t = 0"));
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    relapse()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("simulate"));
+    relapse().arg("--version").assert().success();
+}
+
+#[test]
+fn stiffness_is_detected_and_reported_as_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("stiff.toml");
+    // y' = −10⁴(y − e^{−t}): eigenvalue −10⁴, so explicit steps are stability-limited (hλ ≈ 3.3).
+    std::fs::write(
+        &model,
+        "[model]\nname = \"s\"\n[states]\ny = 1\n[equations]\ny = \"-1e4 * (y - exp(-t))\"\n",
+    )
+    .unwrap();
+    relapse()
+        .arg("simulate")
+        .arg(&model)
+        .args(["--t-end", "5"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: regimen `untreated`: the problem looks stiff from t = ",
+        ));
+}
