@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Print the ratios the core-engine issue asks for, from criterion's last `cargo bench` run."""
+import json
+import pathlib
+
+root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
+
+
+def mean(group, name):
+    path = root / group / name / "new" / "estimates.json"
+    return json.loads(path.read_text())["mean"]["point_estimate"]
+
+
+pairs = [
+    ("rhs: bytecode / hand-written", ("stages", "rhs_bytecode"), ("stages", "rhs_handwritten"), None),
+    ("solve: TOML model / hand-written RHS (target <= 2)", ("simulate", "toml_model"), ("simulate", "handwritten_rhs"), 2.0),
+    ("whole process / plain loop (target <= 3)", ("process", "relapse_simulate"), ("simulate", "plain_loop"), 3.0),
+    ("our integrator / plain loop (same RHS)", ("simulate", "handwritten_rhs"), ("simulate", "plain_loop"), None),
+]
+for label, a, b, target in pairs:
+    ratio = mean(*a) / mean(*b)
+    verdict = "" if target is None else (" ok" if ratio <= target else " OVER TARGET")
+    print(f"{label}: {ratio:.2f}{verdict}  ({mean(*a) / 1e3:.1f} us / {mean(*b) / 1e3:.1f} us)")
+for group, name in [("stages", "parse_validate"), ("stages", "compile")]:
+    print(f"{group}/{name}: {mean(group, name) / 1e3:.1f} us")
