@@ -25,7 +25,10 @@ const T_END: f64 = 365.0;
 
 fn load() -> (String, CompiledModel) {
     let source = std::fs::read_to_string(MODEL_PATH).expect("bench model");
-    let compiled = model::load(&source).expect("valid").compile(&[]).expect("compiles");
+    let compiled = model::load(&source)
+        .expect("valid")
+        .compile(&[])
+        .expect("compiles");
     (source, compiled)
 }
 
@@ -96,12 +99,40 @@ fn plain_loop(doses: &[(f64, usize, f64)]) -> ([f64; 7], u64) {
         [0.2, 0.0, 0.0, 0.0, 0.0, 0.0],
         [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0, 0.0],
         [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0, 0.0],
-        [19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0, 0.0, 0.0],
-        [9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0, 0.0],
-        [35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0],
+        [
+            19372.0 / 6561.0,
+            -25360.0 / 2187.0,
+            64448.0 / 6561.0,
+            -212.0 / 729.0,
+            0.0,
+            0.0,
+        ],
+        [
+            9017.0 / 3168.0,
+            -355.0 / 33.0,
+            46732.0 / 5247.0,
+            49.0 / 176.0,
+            -5103.0 / 18656.0,
+            0.0,
+        ],
+        [
+            35.0 / 384.0,
+            0.0,
+            500.0 / 1113.0,
+            125.0 / 192.0,
+            -2187.0 / 6784.0,
+            11.0 / 84.0,
+        ],
     ];
-    const E: [f64; 7] =
-        [71.0 / 57600.0, 0.0, -71.0 / 16695.0, 71.0 / 1920.0, -17253.0 / 339200.0, 22.0 / 525.0, -1.0 / 40.0];
+    const E: [f64; 7] = [
+        71.0 / 57600.0,
+        0.0,
+        -71.0 / 16695.0,
+        71.0 / 1920.0,
+        -17253.0 / 339200.0,
+        22.0 / 525.0,
+        -1.0 / 40.0,
+    ];
     let mut y = [0.0, 0.0, 0.0, 0.0, 1e9, 1e6, 10.0];
     let mut evaluations = 0;
     let mut stops: Vec<f64> = doses.iter().map(|d| d.0).filter(|&t| t > 0.0).collect();
@@ -173,12 +204,16 @@ fn stages(c: &mut Criterion) {
     let (source, compiled) = load();
     let model = model::load(&source).unwrap();
     let mut group = c.benchmark_group("stages");
-    group.bench_function("parse_validate", |b| b.iter(|| model::load(black_box(&source)).unwrap()));
+    group.bench_function("parse_validate", |b| {
+        b.iter(|| model::load(black_box(&source)).unwrap())
+    });
     group.bench_function("compile", |b| b.iter(|| black_box(&model).compile(&[]).unwrap()));
     let y = [1.0, 50.0, 0.5, 0.3, 1e9, 1e6, 10.0];
     let mut dy = [0.0; 7];
     let mut system = compiled.system();
-    group.bench_function("rhs_bytecode", |b| b.iter(|| system.rhs(black_box(3.0), black_box(&y), &mut dy)));
+    group.bench_function("rhs_bytecode", |b| {
+        b.iter(|| system.rhs(black_box(3.0), black_box(&y), &mut dy))
+    });
     group.bench_function("rhs_handwritten", |b| b.iter(|| hand_rhs(black_box(&y), &mut dy)));
     group.finish();
 }
@@ -194,19 +229,31 @@ fn simulations(c: &mut Criterion) {
         t_end: T_END,
         output_times: &times,
     };
-    let toml_stats = compiled.simulate(regimen, T_END, &times, &options()).unwrap().stats;
+    let toml_stats = compiled
+        .simulate(regimen, T_END, &times, &options())
+        .unwrap()
+        .stats;
     let hand_stats = simulate(&mut HandWritten, &problem, &options()).unwrap().stats;
     let doses = dose_list(&compiled);
     let (plain_final, plain_evaluations) = plain_loop(&doses);
     let ours = compiled.simulate(regimen, T_END, &[T_END], &options()).unwrap();
     let total = |y: &[f64]| y[4] + y[5] + y[6];
     let agreement = (total(&plain_final) / total(ours.state(0)) - 1.0).abs();
-    assert!(agreement < 1e-4, "baseline loop must solve the same problem: {agreement:e}");
-    eprintln!("RHS evaluations: toml {toml_stats:?}; handwritten {hand_stats:?}; plain loop {plain_evaluations}");
+    assert!(
+        agreement < 1e-4,
+        "baseline loop must solve the same problem: {agreement:e}"
+    );
+    eprintln!(
+        "RHS evaluations: toml {toml_stats:?}; handwritten {hand_stats:?}; plain loop {plain_evaluations}"
+    );
     let mut group = c.benchmark_group("simulate");
     group.sample_size(30);
-    group.bench_function("toml_model", |b| b.iter(|| compiled.simulate(regimen, T_END, &times, &options()).unwrap()));
-    group.bench_function("handwritten_rhs", |b| b.iter(|| simulate(&mut HandWritten, &problem, &options()).unwrap()));
+    group.bench_function("toml_model", |b| {
+        b.iter(|| compiled.simulate(regimen, T_END, &times, &options()).unwrap())
+    });
+    group.bench_function("handwritten_rhs", |b| {
+        b.iter(|| simulate(&mut HandWritten, &problem, &options()).unwrap())
+    });
     group.bench_function("plain_loop", |b| b.iter(|| plain_loop(black_box(&doses))));
     group.finish();
 }
@@ -218,7 +265,14 @@ fn whole_process(c: &mut Criterion) {
     group.bench_function("relapse_simulate", |b| {
         b.iter(|| {
             let status = Command::new(exe)
-                .args(["simulate", MODEL_PATH, "--regimen", "combination", "--output-step", "1"])
+                .args([
+                    "simulate",
+                    MODEL_PATH,
+                    "--regimen",
+                    "combination",
+                    "--output-step",
+                    "1",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()

@@ -108,7 +108,7 @@ proptest! {
         scope.bind("p", p);
         // Constant sub-expressions that fold to inf/NaN are rejected by design; skip those.
         let Ok(root) = lower(&ast, &scope, &mut graph) else { return Ok(()); };
-        let mut program = Program::compile(&graph, &[root], 2);
+        let mut program = Program::compile(&graph, &[root], 2).expect("small program");
         let mut out = [0.0];
         program.eval(t, &[x, y], &mut out);
         let lookup = |name: &str| match name { "x" => Some(x), "y" => Some(y), "t" => Some(t), "p" => Some(1.7), _ => None };

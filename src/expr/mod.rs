@@ -16,7 +16,7 @@ pub use graph::{Graph, NodeId};
 pub use lower::{Scope, lower};
 pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved};
 pub use parser::parse;
-pub use program::Program;
+pub use program::{Program, ProgramTooLarge};
 pub use reference::reference_eval;
 
 use crate::diagnostic::{Diagnostic, Span};

@@ -1,92 +1,214 @@
 //! Flat register bytecode: the compiled form of a set of graph roots, evaluated with no
 //! allocation. The register file holds `[t, y_0 … y_{n-1}, constants…, temporaries…]`; each
 //! instruction writes one register, and instructions come in topological order.
+//!
+//! Speed without `unsafe`: operands are `u16` and the register file is a boxed array of 2¹⁶
+//! entries, so every index is provably in bounds and the compiler drops the checks. A product
+//! used only by one sum or difference is fused into it (`a*b + c` in one instruction, rounded
+//! exactly as the two separate operations would be).
 
 use super::graph::{Graph, Node, NodeId};
 use super::ops::{Op1, Op2, nan_max, nan_min};
 
+/// Size of the register file: every `u16` operand indexes it without a bounds check.
+const REGISTERS: usize = 1 << 16;
+
+type Reg = u16;
+
 /// One instruction: destination register first, then operand registers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Instr {
-    Add(u32, u32, u32),
-    Sub(u32, u32, u32),
-    Mul(u32, u32, u32),
-    Div(u32, u32, u32),
-    Pow(u32, u32, u32),
-    Min(u32, u32, u32),
-    Max(u32, u32, u32),
-    Less(u32, u32, u32),
-    LessEq(u32, u32, u32),
-    Greater(u32, u32, u32),
-    GreaterEq(u32, u32, u32),
-    Eq(u32, u32, u32),
-    NotEq(u32, u32, u32),
-    And(u32, u32, u32),
-    Or(u32, u32, u32),
-    Neg(u32, u32),
-    Not(u32, u32),
-    Exp(u32, u32),
-    Ln(u32, u32),
-    Log10(u32, u32),
-    Sqrt(u32, u32),
-    Abs(u32, u32),
-    Floor(u32, u32),
-    Ceil(u32, u32),
-    PowI(u32, u32, i32),
-    Select(u32, u32, u32, u32),
+    Add(Reg, Reg, Reg),
+    Sub(Reg, Reg, Reg),
+    Mul(Reg, Reg, Reg),
+    Div(Reg, Reg, Reg),
+    Pow(Reg, Reg, Reg),
+    Min(Reg, Reg, Reg),
+    Max(Reg, Reg, Reg),
+    Less(Reg, Reg, Reg),
+    LessEq(Reg, Reg, Reg),
+    Greater(Reg, Reg, Reg),
+    GreaterEq(Reg, Reg, Reg),
+    Eq(Reg, Reg, Reg),
+    NotEq(Reg, Reg, Reg),
+    And(Reg, Reg, Reg),
+    Or(Reg, Reg, Reg),
+    /// `d = a*b + c`
+    MulAdd(Reg, Reg, Reg, Reg),
+    /// `d = a*b - c`
+    MulSub(Reg, Reg, Reg, Reg),
+    /// `d = c - a*b`
+    SubMul(Reg, Reg, Reg, Reg),
+    /// `d = (a*b)*c`
+    Mul3(Reg, Reg, Reg, Reg),
+    /// `d = a*b + c*e`
+    MulMulAdd(Reg, Reg, Reg, Reg, Reg),
+    /// `d = a*b - c*e`
+    MulMulSub(Reg, Reg, Reg, Reg, Reg),
+    Neg(Reg, Reg),
+    Not(Reg, Reg),
+    Exp(Reg, Reg),
+    Ln(Reg, Reg),
+    Log10(Reg, Reg),
+    Sqrt(Reg, Reg),
+    Abs(Reg, Reg),
+    Floor(Reg, Reg),
+    Ceil(Reg, Reg),
+    PowI(Reg, Reg, i32),
+    Select(Reg, Reg, Reg, Reg),
+}
+
+/// The program needs more registers than the bytecode can address.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the model needs {needed} registers; at most {REGISTERS} are supported")]
+pub struct ProgramTooLarge {
+    /// Registers the program would need.
+    pub needed: usize,
 }
 
 /// A compiled program computing several results from `(t, y)`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Program {
     instructions: Vec<Instr>,
-    registers: Vec<f64>,
+    registers: Box<[f64; REGISTERS]>,
+    used_registers: usize,
     state_count: usize,
-    results: Vec<u32>,
+    results: Vec<Reg>,
+}
+
+impl Clone for Program {
+    fn clone(&self) -> Self {
+        let mut registers = zeroed_registers();
+        registers[..self.used_registers].copy_from_slice(&self.registers[..self.used_registers]);
+        Self {
+            instructions: self.instructions.clone(),
+            registers,
+            used_registers: self.used_registers,
+            state_count: self.state_count,
+            results: self.results.clone(),
+        }
+    }
+}
+
+fn zeroed_registers() -> Box<[f64; REGISTERS]> {
+    // A zeroed allocation is lazily mapped by the OS: untouched registers cost nothing.
+    vec![0.0; REGISTERS]
+        .into_boxed_slice()
+        .try_into()
+        .expect("length is REGISTERS")
 }
 
 fn truth(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }
 
+/// How many times each needed node is used (by needed parents and as a root).
+fn use_counts(graph: &Graph, roots: &[NodeId], needed: &[bool]) -> Vec<u32> {
+    let mut uses = vec![0u32; graph.nodes.len()];
+    for root in roots {
+        uses[root.0 as usize] += 1;
+    }
+    for (i, node) in graph.nodes.iter().enumerate() {
+        if needed[i] {
+            children(*node, |c| uses[c.0 as usize] += 1);
+        }
+    }
+    uses
+}
+
+fn children(node: Node, mut visit: impl FnMut(NodeId)) {
+    match node {
+        Node::Unary(_, x) | Node::PowI(x, _) => visit(x),
+        Node::Binary(_, a, b) => {
+            visit(a);
+            visit(b);
+        }
+        Node::Select(c, a, b) => {
+            visit(c);
+            visit(a);
+            visit(b);
+        }
+        Node::Const(_) | Node::Time | Node::State(_) => {}
+    }
+}
+
+/// Which single-use products are fused into their parent: a sum or difference absorbs product
+/// operands (`a*b ± c`, `a*b ± c*e`), a product absorbs one product operand (`(a*b)*c`).
+fn fusions(graph: &Graph, needed: &[bool], uses: &[u32]) -> Vec<bool> {
+    let mut absorbed = vec![false; graph.nodes.len()];
+    let single_product = |id: NodeId, absorbed: &[bool]| {
+        uses[id.0 as usize] == 1
+            && !absorbed[id.0 as usize]
+            && matches!(graph.nodes[id.0 as usize], Node::Binary(Op2::Mul, _, _))
+    };
+    // Parents come after children, so walking backwards lets a parent claim a product first;
+    // a claimed product claims nothing itself, so fused operands are always plain registers.
+    for i in (0..graph.nodes.len()).rev() {
+        if !needed[i] || absorbed[i] {
+            continue;
+        }
+        match graph.nodes[i] {
+            Node::Binary(Op2::Add | Op2::Sub, a, b) => {
+                for operand in [a, b] {
+                    if single_product(operand, &absorbed) {
+                        absorbed[operand.0 as usize] = true;
+                    }
+                }
+            }
+            Node::Binary(Op2::Mul, a, b) => {
+                if let Some(operand) = [a, b].into_iter().find(|&o| single_product(o, &absorbed)) {
+                    absorbed[operand.0 as usize] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    absorbed
+}
+
 impl Program {
     /// Compiles the nodes `roots` of `graph` for a state vector of `state_count` entries.
     /// Only nodes reachable from the roots are emitted.
-    pub fn compile(graph: &Graph, roots: &[NodeId], state_count: usize) -> Self {
+    pub fn compile(graph: &Graph, roots: &[NodeId], state_count: usize) -> Result<Self, ProgramTooLarge> {
         let needed = reachable(graph, roots);
-        let mut registers = vec![0.0; 1 + state_count];
-        let mut register_of = vec![u32::MAX; graph.nodes.len()];
-        let reg = |registers: &Vec<f64>| u32::try_from(registers.len()).expect("register count");
+        let uses = use_counts(graph, roots, &needed);
+        let absorbed = fusions(graph, &needed, &uses);
+        let mut registers = zeroed_registers();
+        let mut next = 1 + state_count;
+        let mut register_of = vec![Reg::MAX; graph.nodes.len()];
         let mut instructions = Vec::new();
+        let too_large = |needed: usize| ProgramTooLarge { needed };
         for (i, node) in graph.nodes.iter().enumerate() {
-            if !needed[i] {
+            if !needed[i] || absorbed[i] {
                 continue;
             }
-            let r = |id: NodeId| register_of[id.0 as usize];
             let dst = match *node {
                 Node::Time => 0,
-                Node::State(k) => 1 + k,
-                Node::Const(bits) => {
-                    let d = reg(&registers);
-                    registers.push(f64::from_bits(bits));
-                    d
-                }
-                other => {
-                    let d = reg(&registers);
-                    registers.push(0.0);
-                    instructions.push(instruction(other, d, r));
-                    d
+                Node::State(k) => 1 + k as usize,
+                _ => {
+                    next += 1;
+                    next - 1
                 }
             };
-            register_of[i] = dst;
+            if dst >= REGISTERS {
+                return Err(too_large(graph.nodes.len() + state_count));
+            }
+            let d = dst as Reg;
+            match *node {
+                Node::Const(bits) => registers[dst] = f64::from_bits(bits),
+                Node::Time | Node::State(_) => {}
+                other => instructions.push(instruction(graph, other, d, &register_of, &absorbed)),
+            }
+            register_of[i] = d;
         }
         let results = roots.iter().map(|id| register_of[id.0 as usize]).collect();
-        Self {
+        Ok(Self {
             instructions,
             registers,
+            used_registers: next,
             state_count,
             results,
-        }
+        })
     }
 
     /// Number of results written by [`Program::eval`].
@@ -103,7 +225,7 @@ impl Program {
     ///
     /// `y` must have the state count given at compile time and `out` the result count.
     pub fn eval(&mut self, t: f64, y: &[f64], out: &mut [f64]) {
-        let r = &mut self.registers;
+        let r = &mut *self.registers;
         r[0] = t;
         r[1..=self.state_count].copy_from_slice(y);
         for instruction in &self.instructions {
@@ -116,7 +238,7 @@ impl Program {
 }
 
 #[inline(always)]
-fn execute(r: &mut [f64], instruction: Instr) {
+fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
     macro_rules! bin {
         ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
             let ($x, $y) = (r[$a as usize], r[$b as usize]);
@@ -145,6 +267,16 @@ fn execute(r: &mut [f64], instruction: Instr) {
         Instr::NotEq(d, a, b) => bin!(d, a, b, |x, y| truth(x != y)),
         Instr::And(d, a, b) => bin!(d, a, b, |x, y| truth(x != 0.0 && y != 0.0)),
         Instr::Or(d, a, b) => bin!(d, a, b, |x, y| truth(x != 0.0 || y != 0.0)),
+        Instr::MulAdd(d, a, b, c) => r[d as usize] = r[a as usize] * r[b as usize] + r[c as usize],
+        Instr::MulSub(d, a, b, c) => r[d as usize] = r[a as usize] * r[b as usize] - r[c as usize],
+        Instr::SubMul(d, a, b, c) => r[d as usize] = r[c as usize] - r[a as usize] * r[b as usize],
+        Instr::Mul3(d, a, b, c) => r[d as usize] = r[a as usize] * r[b as usize] * r[c as usize],
+        Instr::MulMulAdd(d, a, b, c, e) => {
+            r[d as usize] = r[a as usize] * r[b as usize] + r[c as usize] * r[e as usize]
+        }
+        Instr::MulMulSub(d, a, b, c, e) => {
+            r[d as usize] = r[a as usize] * r[b as usize] - r[c as usize] * r[e as usize]
+        }
         Instr::Neg(d, a) => un!(d, a, |x| -x),
         Instr::Not(d, a) => un!(d, a, |x| truth(x == 0.0)),
         Instr::Exp(d, a) => un!(d, a, |x| x.exp()),
@@ -165,7 +297,13 @@ fn execute(r: &mut [f64], instruction: Instr) {
     }
 }
 
-fn instruction(node: Node, d: u32, r: impl Fn(NodeId) -> u32) -> Instr {
+/// The instruction computing `node` into `d`; an absorbed product operand is fused in.
+fn instruction(graph: &Graph, node: Node, d: Reg, register_of: &[Reg], absorbed: &[bool]) -> Instr {
+    let r = |id: NodeId| register_of[id.0 as usize];
+    let product = |id: NodeId| match (absorbed[id.0 as usize], graph.nodes[id.0 as usize]) {
+        (true, Node::Binary(Op2::Mul, x, y)) => Some((r(x), r(y))),
+        _ => None,
+    };
     match node {
         Node::Unary(op, x) => {
             let x = r(x);
@@ -181,6 +319,23 @@ fn instruction(node: Node, d: u32, r: impl Fn(NodeId) -> u32) -> Instr {
                 Op1::Ceil => Instr::Ceil(d, x),
             }
         }
+        Node::Binary(Op2::Add, a, b) => match (product(a), product(b)) {
+            (Some((x, y)), Some((u, v))) => Instr::MulMulAdd(d, x, y, u, v),
+            (Some((x, y)), None) => Instr::MulAdd(d, x, y, r(b)),
+            (None, Some((x, y))) => Instr::MulAdd(d, x, y, r(a)),
+            (None, None) => Instr::Add(d, r(a), r(b)),
+        },
+        Node::Binary(Op2::Sub, a, b) => match (product(a), product(b)) {
+            (Some((x, y)), Some((u, v))) => Instr::MulMulSub(d, x, y, u, v),
+            (Some((x, y)), None) => Instr::MulSub(d, x, y, r(b)),
+            (None, Some((x, y))) => Instr::SubMul(d, x, y, r(a)),
+            (None, None) => Instr::Sub(d, r(a), r(b)),
+        },
+        Node::Binary(Op2::Mul, a, b) => match (product(a), product(b)) {
+            (Some((x, y)), _) => Instr::Mul3(d, x, y, r(b)),
+            (None, Some((x, y))) => Instr::Mul3(d, x, y, r(a)),
+            (None, None) => Instr::Mul(d, r(a), r(b)),
+        },
         Node::Binary(op, a, b) => {
             let (a, b) = (r(a), r(b));
             let make = match op {
@@ -215,22 +370,8 @@ fn reachable(graph: &Graph, roots: &[NodeId]) -> Vec<bool> {
         needed[root.0 as usize] = true;
     }
     for i in (0..graph.nodes.len()).rev() {
-        if !needed[i] {
-            continue;
-        }
-        let mut mark = |id: NodeId| needed[id.0 as usize] = true;
-        match graph.nodes[i] {
-            Node::Unary(_, x) | Node::PowI(x, _) => mark(x),
-            Node::Binary(_, a, b) => {
-                mark(a);
-                mark(b);
-            }
-            Node::Select(c, a, b) => {
-                mark(c);
-                mark(a);
-                mark(b);
-            }
-            Node::Const(_) | Node::Time | Node::State(_) => {}
+        if needed[i] {
+            children(graph.nodes[i], |c| needed[c.0 as usize] = true);
         }
     }
     needed

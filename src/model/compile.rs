@@ -68,11 +68,18 @@ impl Model {
             return Err(diagnostics);
         }
         let n = self.states.len();
+        let programs = Program::compile(&graph, &equations, n)
+            .and_then(|rhs| Ok((rhs, Program::compile(&graph, &output_roots, n)?)));
+        let (rhs, outputs) = programs.map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.push(Diagnostic::error(None, e.to_string()).with_hint("split the model into smaller ones"));
+            d
+        })?;
         Ok(CompiledModel {
             state_names: self.states.iter().map(|s| s.name.clone()).collect(),
             output_names: self.outputs.iter().map(|o| o.name.clone()).collect(),
-            rhs: Program::compile(&graph, &equations, n),
-            outputs: Program::compile(&graph, &output_roots, n),
+            rhs,
+            outputs,
             initial_state,
             regimens,
             parameter_values,

@@ -83,8 +83,13 @@ impl RungeKutta for Dop853 {
         &self.y_new
     }
 
-    fn accept<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, t: f64, h: f64, y: &[f64]) {
+    fn accept<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, step: (f64, f64), y: &[f64], dense: bool) {
+        let (t, h) = step;
         rhs.eval(t + h, &self.y_new, &mut self.k[12]);
+        if !dense {
+            self.k.swap(0, 12);
+            return;
+        }
         for (s, row) in DENSE_ROWS.iter().enumerate() {
             combine(&mut self.y_dense_stage, y, h, row, &self.k);
             rhs.eval(t + C[13 + s] * h, &self.y_dense_stage, &mut self.k[13 + s]);

@@ -18,8 +18,6 @@ const ROWS: [&[f64]; 6] = [
     &[B1, 0.0, B3, B4, B5, B6],
 ];
 const NODES: [f64; 6] = [C2, C3, C4, C5, 1.0, 1.0];
-const ERROR: [f64; 7] = [E1, 0.0, E3, E4, E5, E6, E7];
-const DENSE: [f64; 7] = [D1, 0.0, D3, D4, D5, D6, D7];
 
 /// Work buffers for DOPRI5: 7 stages, stage argument, y₁ and 5 dense-output coefficients.
 pub(crate) struct Dopri5 {
@@ -74,14 +72,10 @@ impl RungeKutta for Dopri5 {
             rhs.eval(t + c * h, arg, &mut self.k[s + 1]);
         }
         let n = y.len();
+        let k = &self.k;
         let mut sum = 0.0;
         for i in 0..n {
-            let mut e = 0.0;
-            for (j, &ej) in ERROR.iter().enumerate() {
-                if ej != 0.0 {
-                    e += ej * self.k[j][i];
-                }
-            }
+            let e = E1 * k[0][i] + E3 * k[2][i] + E4 * k[3][i] + E5 * k[4][i] + E6 * k[5][i] + E7 * k[6][i];
             let sk = tol.scale(i, y[i], self.y_new[i]);
             sum += (h * e / sk).powi(2);
         }
@@ -92,7 +86,12 @@ impl RungeKutta for Dopri5 {
         &self.y_new
     }
 
-    fn accept<S: OdeSystem>(&mut self, _rhs: &mut Rhs<'_, S>, _t: f64, h: f64, y: &[f64]) {
+    fn accept<S: OdeSystem>(&mut self, _rhs: &mut Rhs<'_, S>, step: (f64, f64), y: &[f64], dense: bool) {
+        let h = step.1;
+        if !dense {
+            self.k.swap(0, 6);
+            return;
+        }
         // y(t+θh) = r₁ + θ(r₂ + (1−θ)(r₃ + θ(r₄ + (1−θ) r₅)))
         let [r1, r2, r3, r4, r5] = &mut self.dense;
         for i in 0..y.len() {
@@ -102,13 +101,9 @@ impl RungeKutta for Dopri5 {
             r2[i] = ydiff;
             r3[i] = bspl;
             r4[i] = ydiff - h * self.k[6][i] - bspl;
-            let mut d = 0.0;
-            for (j, &dj) in DENSE.iter().enumerate() {
-                if dj != 0.0 {
-                    d += dj * self.k[j][i];
-                }
-            }
-            r5[i] = h * d;
+            let k = &self.k;
+            r5[i] =
+                h * (D1 * k[0][i] + D3 * k[2][i] + D4 * k[3][i] + D5 * k[4][i] + D6 * k[5][i] + D7 * k[6][i]);
         }
         // First same as last: k₇ = f(t+h, y₁) starts the next step.
         self.k.swap(0, 6);

@@ -127,6 +127,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             system,
             rates: vec![0.0; n],
             evaluations: 0,
+            infusing: false,
         };
         let output_times = snap_outputs(problem.output_times, problem);
         let mut recorder = Recorder {
@@ -147,6 +148,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             for &(_, target, rate) in &active_infusions {
                 rhs.rates[target] += rate;
             }
+            rhs.infusing = !active_infusions.is_empty();
             while recorder.pending().is_some_and(|t_out| t_out <= t) {
                 recorder.record(t, &y);
             }
@@ -206,7 +208,8 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             match decision {
                 StepDecision::Accept { next_h } => {
                     let t_new = if last { t1 } else { t + h };
-                    self.method.accept(rhs, t, h, y);
+                    let dense = recorder.pending().is_some_and(|o| o < t1 && o <= t_new);
+                    self.method.accept(rhs, (t, h), y, dense);
                     self.stats.accepted_steps += 1;
                     while let Some(t_out) = recorder.pending().filter(|&o| o < t1 && o <= t_new) {
                         self.method.interpolate((t_out - t) / h, &mut self.scratch_y);

@@ -10,14 +10,18 @@ pub(crate) struct Rhs<'a, S: OdeSystem> {
     /// Infusion input per state (amount per time unit), constant between events.
     pub(crate) rates: Vec<f64>,
     pub(crate) evaluations: u64,
+    /// False while no infusion runs, to skip adding zeros.
+    pub(crate) infusing: bool,
 }
 
 impl<S: OdeSystem> Rhs<'_, S> {
     #[inline]
     pub(crate) fn eval(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
         self.system.rhs(t, y, dy);
-        for (d, r) in dy.iter_mut().zip(&self.rates) {
-            *d += r;
+        if self.infusing {
+            for (d, r) in dy.iter_mut().zip(&self.rates) {
+                *d += r;
+            }
         }
         self.evaluations += 1;
     }
@@ -36,31 +40,31 @@ impl Tolerance<'_> {
     }
 }
 
-/// `out = y + h · Σ_j a_j k_j`, skipping zero coefficients.
+/// `out = y + h · Σ_j a_j k_j`, skipping zero coefficients (column-wise, so it vectorises).
 #[inline]
 pub(crate) fn combine(out: &mut [f64], y: &[f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        let mut sum = 0.0;
-        for (j, &aj) in a.iter().enumerate() {
-            if aj != 0.0 {
-                sum += aj * k[j][i];
+    out.copy_from_slice(y);
+    for (&aj, kj) in a.iter().zip(k) {
+        if aj != 0.0 {
+            let c = h * aj;
+            for (o, &kji) in out.iter_mut().zip(kj) {
+                *o += c * kji;
             }
         }
-        *o = y[i] + h * sum;
     }
 }
 
 /// `out = h · Σ_j a_j k_j`, skipping zero coefficients.
 #[inline]
 pub(crate) fn weighted_sum(out: &mut [f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        let mut sum = 0.0;
-        for (j, &aj) in a.iter().enumerate() {
-            if aj != 0.0 {
-                sum += aj * k[j][i];
+    out.iter_mut().for_each(|o| *o = 0.0);
+    for (&aj, kj) in a.iter().zip(k) {
+        if aj != 0.0 {
+            let c = h * aj;
+            for (o, &kji) in out.iter_mut().zip(kj) {
+                *o += c * kji;
             }
         }
-        *o = h * sum;
     }
 }
 
@@ -82,8 +86,9 @@ pub(crate) trait RungeKutta {
     ) -> f64;
     /// The solution at `t + h` of the last attempt.
     fn y_new(&self) -> &[f64];
-    /// After acceptance: builds the dense output over `[t, t + h]` and sets `k_start` to f(t+h, y₁).
-    fn accept<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, t: f64, h: f64, y: &[f64]);
+    /// After acceptance: builds the dense output over `[t, t + h]` if `dense` (only then is
+    /// [`RungeKutta::interpolate`] valid) and sets `k_start` to f(t+h, y₁).
+    fn accept<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, step: (f64, f64), y: &[f64], dense: bool);
     /// The dense output at `t + θh`, θ ∈ [0, 1], of the last accepted step.
     fn interpolate(&self, theta: f64, out: &mut [f64]);
     /// Estimate of h·|λ| for the last accepted step (Hairer's stiffness test).
