@@ -45,6 +45,18 @@ enum Instr {
     MulMulAdd(Reg, Reg, Reg, Reg, Reg),
     /// `d = a*b - c*e`
     MulMulSub(Reg, Reg, Reg, Reg, Reg),
+    /// `d = (a+b) + c`
+    Add3(Reg, Reg, Reg, Reg),
+    /// `d = a/b + c`
+    DivAdd(Reg, Reg, Reg, Reg),
+    /// `d = a/b - c`
+    DivSub(Reg, Reg, Reg, Reg),
+    /// `d = c - a/b`
+    SubDiv(Reg, Reg, Reg, Reg),
+    /// `d = a / (b + c)`
+    DivSum(Reg, Reg, Reg, Reg),
+    /// `d = (a*b) / c`
+    MulDiv(Reg, Reg, Reg, Reg),
     Neg(Reg, Reg),
     Not(Reg, Reg),
     Exp(Reg, Reg),
@@ -54,7 +66,7 @@ enum Instr {
     Abs(Reg, Reg),
     Floor(Reg, Reg),
     Ceil(Reg, Reg),
-    PowI(Reg, Reg, i32),
+    PowI(Reg, Reg, i16),
     Select(Reg, Reg, Reg, Reg),
 }
 
@@ -67,13 +79,23 @@ pub struct ProgramTooLarge {
 }
 
 /// A compiled program computing several results from `(t, y)`.
-#[derive(Debug)]
 pub struct Program {
     instructions: Vec<Instr>,
     registers: Box<[f64; REGISTERS]>,
     used_registers: usize,
     state_count: usize,
     results: Vec<Reg>,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("instructions", &self.instructions)
+            .field("registers", &&self.registers[..self.used_registers])
+            .field("state_count", &self.state_count)
+            .field("results", &self.results)
+            .finish()
+    }
 }
 
 impl Clone for Program {
@@ -132,35 +154,43 @@ fn children(node: Node, mut visit: impl FnMut(NodeId)) {
     }
 }
 
-/// Which single-use products are fused into their parent: a sum or difference absorbs product
-/// operands (`a*b ± c`, `a*b ± c*e`), a product absorbs one product operand (`(a*b)*c`).
+/// Which operands of a binary `parent` to fuse, given the ops of its single-use binary
+/// operands (`None` for anything else). Exactly the shapes [`instruction`] knows.
+fn fusion_plan(parent: Op2, left: Option<Op2>, right: Option<Op2>) -> (bool, bool) {
+    use Op2::{Add, Div, Mul, Sub};
+    match (parent, left, right) {
+        (Add | Sub, Some(Mul), Some(Mul)) => (true, true),
+        (Add | Sub, Some(Mul), _) => (true, false),
+        (Add | Sub, _, Some(Mul)) => (false, true),
+        (Add | Sub, Some(Div), _) => (true, false),
+        (Add | Sub, _, Some(Div)) => (false, true),
+        (Add, Some(Add), _) => (true, false),
+        (Add, _, Some(Add)) => (false, true),
+        (Mul, Some(Mul), _) => (true, false),
+        (Mul, _, Some(Mul)) => (false, true),
+        (Div, _, Some(Add)) => (false, true),
+        (Div, Some(Mul), _) => (true, false),
+        _ => (false, false),
+    }
+}
+
+/// Which single-use operations are fused into their parent instruction (see [`fusion_plan`]).
 fn fusions(graph: &Graph, needed: &[bool], uses: &[u32]) -> Vec<bool> {
     let mut absorbed = vec![false; graph.nodes.len()];
-    let single_product = |id: NodeId, absorbed: &[bool]| {
-        uses[id.0 as usize] == 1
-            && !absorbed[id.0 as usize]
-            && matches!(graph.nodes[id.0 as usize], Node::Binary(Op2::Mul, _, _))
+    let fusible_op = |id: NodeId, absorbed: &[bool]| match graph.nodes[id.0 as usize] {
+        Node::Binary(op, _, _) if uses[id.0 as usize] == 1 && !absorbed[id.0 as usize] => Some(op),
+        _ => None,
     };
-    // Parents come after children, so walking backwards lets a parent claim a product first;
-    // a claimed product claims nothing itself, so fused operands are always plain registers.
+    // Parents come after children, so walking backwards lets a parent claim an operand first;
+    // a claimed node claims nothing itself, so fused operands are always plain registers.
     for i in (0..graph.nodes.len()).rev() {
         if !needed[i] || absorbed[i] {
             continue;
         }
-        match graph.nodes[i] {
-            Node::Binary(Op2::Add | Op2::Sub, a, b) => {
-                for operand in [a, b] {
-                    if single_product(operand, &absorbed) {
-                        absorbed[operand.0 as usize] = true;
-                    }
-                }
-            }
-            Node::Binary(Op2::Mul, a, b) => {
-                if let Some(operand) = [a, b].into_iter().find(|&o| single_product(o, &absorbed)) {
-                    absorbed[operand.0 as usize] = true;
-                }
-            }
-            _ => {}
+        if let Node::Binary(op, a, b) = graph.nodes[i] {
+            let (left, right) = fusion_plan(op, fusible_op(a, &absorbed), fusible_op(b, &absorbed));
+            absorbed[a.0 as usize] |= left;
+            absorbed[b.0 as usize] |= right;
         }
     }
     absorbed
@@ -277,6 +307,12 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::MulMulSub(d, a, b, c, e) => {
             r[d as usize] = r[a as usize] * r[b as usize] - r[c as usize] * r[e as usize]
         }
+        Instr::Add3(d, a, b, c) => r[d as usize] = (r[a as usize] + r[b as usize]) + r[c as usize],
+        Instr::DivAdd(d, a, b, c) => r[d as usize] = r[a as usize] / r[b as usize] + r[c as usize],
+        Instr::DivSub(d, a, b, c) => r[d as usize] = r[a as usize] / r[b as usize] - r[c as usize],
+        Instr::SubDiv(d, a, b, c) => r[d as usize] = r[c as usize] - r[a as usize] / r[b as usize],
+        Instr::DivSum(d, a, b, c) => r[d as usize] = r[a as usize] / (r[b as usize] + r[c as usize]),
+        Instr::MulDiv(d, a, b, c) => r[d as usize] = (r[a as usize] * r[b as usize]) / r[c as usize],
         Instr::Neg(d, a) => un!(d, a, |x| -x),
         Instr::Not(d, a) => un!(d, a, |x| truth(x == 0.0)),
         Instr::Exp(d, a) => un!(d, a, |x| x.exp()),
@@ -286,7 +322,7 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Abs(d, a) => un!(d, a, |x| x.abs()),
         Instr::Floor(d, a) => un!(d, a, |x| x.floor()),
         Instr::Ceil(d, a) => un!(d, a, |x| x.ceil()),
-        Instr::PowI(d, a, n) => un!(d, a, |x| x.powi(n)),
+        Instr::PowI(d, a, n) => un!(d, a, |x| x.powi(i32::from(n))),
         Instr::Select(d, c, a, b) => {
             r[d as usize] = if r[c as usize] != 0.0 {
                 r[a as usize]
@@ -297,70 +333,75 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
     }
 }
 
-/// The instruction computing `node` into `d`; an absorbed product operand is fused in.
+/// The instruction computing `node` into `d`; absorbed operands are fused in.
 fn instruction(graph: &Graph, node: Node, d: Reg, register_of: &[Reg], absorbed: &[bool]) -> Instr {
     let r = |id: NodeId| register_of[id.0 as usize];
-    let product = |id: NodeId| match (absorbed[id.0 as usize], graph.nodes[id.0 as usize]) {
-        (true, Node::Binary(Op2::Mul, x, y)) => Some((r(x), r(y))),
+    // The op and operand registers of an absorbed operand.
+    let fused = |id: NodeId| match (absorbed[id.0 as usize], graph.nodes[id.0 as usize]) {
+        (true, Node::Binary(op, x, y)) => Some((op, r(x), r(y))),
         _ => None,
     };
     match node {
-        Node::Unary(op, x) => {
-            let x = r(x);
-            match op {
-                Op1::Neg => Instr::Neg(d, x),
-                Op1::Not => Instr::Not(d, x),
-                Op1::Exp => Instr::Exp(d, x),
-                Op1::Ln => Instr::Ln(d, x),
-                Op1::Log10 => Instr::Log10(d, x),
-                Op1::Sqrt => Instr::Sqrt(d, x),
-                Op1::Abs => Instr::Abs(d, x),
-                Op1::Floor => Instr::Floor(d, x),
-                Op1::Ceil => Instr::Ceil(d, x),
-            }
-        }
-        Node::Binary(Op2::Add, a, b) => match (product(a), product(b)) {
-            (Some((x, y)), Some((u, v))) => Instr::MulMulAdd(d, x, y, u, v),
-            (Some((x, y)), None) => Instr::MulAdd(d, x, y, r(b)),
-            (None, Some((x, y))) => Instr::MulAdd(d, x, y, r(a)),
-            (None, None) => Instr::Add(d, r(a), r(b)),
+        Node::Unary(op, x) => unary(op, d, r(x)),
+        Node::Binary(op, a, b) => match (op, fused(a), fused(b)) {
+            (_, None, None) => binary(op, d, r(a), r(b)),
+            (Op2::Add, Some((Op2::Mul, x, y)), Some((Op2::Mul, u, v))) => Instr::MulMulAdd(d, x, y, u, v),
+            (Op2::Sub, Some((Op2::Mul, x, y)), Some((Op2::Mul, u, v))) => Instr::MulMulSub(d, x, y, u, v),
+            (Op2::Add, Some((Op2::Mul, x, y)), None) => Instr::MulAdd(d, x, y, r(b)),
+            (Op2::Add, None, Some((Op2::Mul, x, y))) => Instr::MulAdd(d, x, y, r(a)),
+            (Op2::Sub, Some((Op2::Mul, x, y)), None) => Instr::MulSub(d, x, y, r(b)),
+            (Op2::Sub, None, Some((Op2::Mul, x, y))) => Instr::SubMul(d, x, y, r(a)),
+            (Op2::Add, Some((Op2::Div, x, y)), None) => Instr::DivAdd(d, x, y, r(b)),
+            (Op2::Add, None, Some((Op2::Div, x, y))) => Instr::DivAdd(d, x, y, r(a)),
+            (Op2::Sub, Some((Op2::Div, x, y)), None) => Instr::DivSub(d, x, y, r(b)),
+            (Op2::Sub, None, Some((Op2::Div, x, y))) => Instr::SubDiv(d, x, y, r(a)),
+            (Op2::Add, Some((Op2::Add, x, y)), None) => Instr::Add3(d, x, y, r(b)),
+            (Op2::Add, None, Some((Op2::Add, x, y))) => Instr::Add3(d, x, y, r(a)),
+            (Op2::Mul, Some((Op2::Mul, x, y)), None) => Instr::Mul3(d, x, y, r(b)),
+            (Op2::Mul, None, Some((Op2::Mul, x, y))) => Instr::Mul3(d, x, y, r(a)),
+            (Op2::Div, None, Some((Op2::Add, x, y))) => Instr::DivSum(d, r(a), x, y),
+            (Op2::Div, Some((Op2::Mul, x, y)), None) => Instr::MulDiv(d, x, y, r(b)),
+            other => unreachable!("fusion_plan never produces {other:?}"),
         },
-        Node::Binary(Op2::Sub, a, b) => match (product(a), product(b)) {
-            (Some((x, y)), Some((u, v))) => Instr::MulMulSub(d, x, y, u, v),
-            (Some((x, y)), None) => Instr::MulSub(d, x, y, r(b)),
-            (None, Some((x, y))) => Instr::SubMul(d, x, y, r(a)),
-            (None, None) => Instr::Sub(d, r(a), r(b)),
-        },
-        Node::Binary(Op2::Mul, a, b) => match (product(a), product(b)) {
-            (Some((x, y)), _) => Instr::Mul3(d, x, y, r(b)),
-            (None, Some((x, y))) => Instr::Mul3(d, x, y, r(a)),
-            (None, None) => Instr::Mul(d, r(a), r(b)),
-        },
-        Node::Binary(op, a, b) => {
-            let (a, b) = (r(a), r(b));
-            let make = match op {
-                Op2::Add => Instr::Add,
-                Op2::Sub => Instr::Sub,
-                Op2::Mul => Instr::Mul,
-                Op2::Div => Instr::Div,
-                Op2::Pow => Instr::Pow,
-                Op2::Min => Instr::Min,
-                Op2::Max => Instr::Max,
-                Op2::Less => Instr::Less,
-                Op2::LessEq => Instr::LessEq,
-                Op2::Greater => Instr::Greater,
-                Op2::GreaterEq => Instr::GreaterEq,
-                Op2::Eq => Instr::Eq,
-                Op2::NotEq => Instr::NotEq,
-                Op2::And => Instr::And,
-                Op2::Or => Instr::Or,
-            };
-            make(d, a, b)
-        }
-        Node::PowI(x, n) => Instr::PowI(d, r(x), n),
+        Node::PowI(x, n) => Instr::PowI(d, r(x), n as i16),
         Node::Select(c, a, b) => Instr::Select(d, r(c), r(a), r(b)),
         Node::Const(_) | Node::Time | Node::State(_) => unreachable!("leaves have no instruction"),
     }
+}
+
+fn unary(op: Op1, d: Reg, x: Reg) -> Instr {
+    match op {
+        Op1::Neg => Instr::Neg(d, x),
+        Op1::Not => Instr::Not(d, x),
+        Op1::Exp => Instr::Exp(d, x),
+        Op1::Ln => Instr::Ln(d, x),
+        Op1::Log10 => Instr::Log10(d, x),
+        Op1::Sqrt => Instr::Sqrt(d, x),
+        Op1::Abs => Instr::Abs(d, x),
+        Op1::Floor => Instr::Floor(d, x),
+        Op1::Ceil => Instr::Ceil(d, x),
+    }
+}
+
+fn binary(op: Op2, d: Reg, a: Reg, b: Reg) -> Instr {
+    let make = match op {
+        Op2::Add => Instr::Add,
+        Op2::Sub => Instr::Sub,
+        Op2::Mul => Instr::Mul,
+        Op2::Div => Instr::Div,
+        Op2::Pow => Instr::Pow,
+        Op2::Min => Instr::Min,
+        Op2::Max => Instr::Max,
+        Op2::Less => Instr::Less,
+        Op2::LessEq => Instr::LessEq,
+        Op2::Greater => Instr::Greater,
+        Op2::GreaterEq => Instr::GreaterEq,
+        Op2::Eq => Instr::Eq,
+        Op2::NotEq => Instr::NotEq,
+        Op2::And => Instr::And,
+        Op2::Or => Instr::Or,
+    };
+    make(d, a, b)
 }
 
 /// Marks the nodes the roots depend on; children precede parents, so one backward sweep works.
