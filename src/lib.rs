@@ -15,6 +15,7 @@
 pub mod diagnostic;
 pub mod export;
 pub mod expr;
+pub mod metrics;
 pub mod model;
 pub mod regimen;
 pub mod solve;

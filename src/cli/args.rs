@@ -19,6 +19,8 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Simulate regimens of a model and write the outputs as CSV.
     Simulate(SimulateArgs),
+    /// Compare regimens: nadir, relapse time, time below detection, AUC, exposure metrics.
+    Compare(CompareArgs),
 }
 
 /// How `check` reports problems.
@@ -100,6 +102,48 @@ pub(crate) struct SimulateArgs {
     pub(crate) stats: bool,
     #[command(flatten)]
     pub(crate) solver: SolverArgs,
+}
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompareFormat {
+    /// Aligned columns.
+    Table,
+    /// A Markdown table.
+    Markdown,
+    /// CSV, full precision.
+    Csv,
+    /// JSON (schema in the README).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// Regimen whose relapse time the others are compared with (default: the first run).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) baseline: Option<String>,
+    /// Output format (default: from the --out extension .md/.csv/.json, else table).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<CompareFormat>,
+    /// Write here (atomically) instead of to standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) solver: SolverArgs,
+}
+
+impl From<CompareFormat> for relapse::export::MetricsFormat {
+    fn from(f: CompareFormat) -> Self {
+        match f {
+            CompareFormat::Table => Self::Table,
+            CompareFormat::Markdown => Self::Markdown,
+            CompareFormat::Csv => Self::Csv,
+            CompareFormat::Json => Self::Json,
+        }
+    }
 }
 
 impl From<MethodArg> for relapse::solve::Method {

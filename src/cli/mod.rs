@@ -3,6 +3,7 @@
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
 pub(crate) mod args;
+mod compare;
 mod render;
 mod settings;
 mod simulate;
@@ -60,6 +61,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Compare(args) => compare::run(&args),
     }
 }
 

@@ -53,14 +53,7 @@ fn run_regimen(
     let solution = compiled
         .simulate(regimen, settings.t_end, &settings.output_times, &settings.options)
         .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
-    for warning in &solution.warnings {
-        match warning {
-            SolverWarning::Stiff { t } => eprintln!(
-                "warning: regimen `{}`: the problem looks stiff from t = {t} on; explicit steps will be small (a stiff method is planned)",
-                regimen.name
-            ),
-        }
-    }
+    report_warnings(&regimen.name, &solution.warnings);
     if print_stats {
         let s = solution.stats;
         eprintln!(
@@ -80,8 +73,19 @@ fn run_regimen(
     })
 }
 
+/// Prints solver warnings of one regimen run to stderr.
+pub(crate) fn report_warnings(regimen: &str, warnings: &[SolverWarning]) {
+    for warning in warnings {
+        match warning {
+            SolverWarning::Stiff { t } => eprintln!(
+                "warning: regimen `{regimen}`: the problem looks stiff from t = {t} on; explicit steps will be small (a stiff method is planned)"
+            ),
+        }
+    }
+}
+
 /// The regimens to run; a model without `[regimens]` has one untreated run.
-fn select_regimens(compiled: &CompiledModel, names: &[String]) -> Result<Vec<Regimen>, CliError> {
+pub(crate) fn select_regimens(compiled: &CompiledModel, names: &[String]) -> Result<Vec<Regimen>, CliError> {
     let available = if compiled.regimens.is_empty() {
         vec![Regimen::untreated()]
     } else {

@@ -127,6 +127,12 @@ impl Graph {
         }
     }
 
+    /// `x^n` for an integer `n`, with the same rewrites as `^`.
+    pub fn powi(&mut self, x: NodeId, n: i32) -> NodeId {
+        let exponent = self.constant(f64::from(n));
+        self.binary(Op2::Pow, x, exponent)
+    }
+
     /// `if(cond, a, b)`, folded when the condition is constant.
     pub fn select(&mut self, cond: NodeId, a: NodeId, b: NodeId) -> NodeId {
         match self.constant_value(cond) {

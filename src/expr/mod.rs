@@ -3,6 +3,7 @@
 //! subexpressions → flat register bytecode ([`Program`]) evaluated without allocation.
 
 mod ast;
+mod derivative;
 mod graph;
 mod lexer;
 mod lower;
@@ -12,6 +13,7 @@ mod program;
 mod reference;
 
 pub use ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+pub use derivative::time_derivative;
 pub use graph::{Graph, NodeId};
 pub use lower::{Scope, lower};
 pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved};

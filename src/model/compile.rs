@@ -2,9 +2,10 @@
 //! constants folded into one shared expression graph, from which the right-hand side and the
 //! output programs are emitted; dose quantities and initial values fold to numbers.
 
+use super::monitor::{self, Monitor, Roots};
 use super::{DoseSpec, InfusionSpec, Model};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expr::{Expr, Graph, NodeId, Program, Scope, lower};
+use crate::expr::{Expr, Graph, NodeId, Program, ProgramTooLarge, Scope, lower};
 use crate::regimen::{Dose, Infusion, Regimen};
 use crate::solve::{OdeSystem, Problem, Solution, SolveError, SolverOptions};
 
@@ -34,6 +35,8 @@ pub struct CompiledModel {
     pub regimens: Vec<Regimen>,
     /// Parameter values in use (after overrides), in file order.
     pub parameter_values: Vec<f64>,
+    /// What `compare` watches, compiled.
+    pub monitor: Monitor,
 }
 
 impl Model {
@@ -47,7 +50,7 @@ impl Model {
             diagnostics: &mut diagnostics,
         };
         let constants = c.parameter_scope(self, &parameter_values);
-        let initial_state = self
+        let initial_state: Vec<f64> = self
             .states
             .iter()
             .map(|s| c.constant(&s.initial, &constants))
@@ -55,9 +58,8 @@ impl Model {
         let full = c.full_scope(self, &constants);
         let equations: Vec<NodeId> = self.equations.iter().map(|e| c.node(e, &full)).collect();
         let mut output_roots: Vec<NodeId> = self.outputs.iter().map(|o| c.node(&o.expr, &full)).collect();
-        if let Some(relapse) = &self.relapse {
-            output_roots.push(c.node(&relapse.observable, &full));
-        }
+        let observable = self.relapse.as_ref().map(|r| c.node(&r.observable, &full));
+        output_roots.extend(observable);
         let regimens = self.regimens.iter().map(|r| Regimen {
             name: r.name.clone(),
             title: r.title.clone(),
@@ -68,13 +70,24 @@ impl Model {
             return Err(diagnostics);
         }
         let n = self.states.len();
-        let programs = Program::compile(&graph, &equations, n)
-            .and_then(|rhs| Ok((rhs, Program::compile(&graph, &output_roots, n)?)));
-        let (rhs, outputs) = programs.map_err(|e| {
+        let too_large = |e: ProgramTooLarge| {
             let mut d = Diagnostics::new();
             d.push(Diagnostic::error(None, e.to_string()).with_hint("split the model into smaller ones"));
             d
-        })?;
+        };
+        let rhs = Program::compile(&graph, &equations, n).map_err(too_large)?;
+        let mut outputs = Program::compile(&graph, &output_roots, n).map_err(too_large)?;
+        let initial_value = observable.map(|_| {
+            let mut all = vec![0.0; outputs.result_count()];
+            outputs.eval(0.0, &initial_state, &mut all);
+            all[all.len() - 1]
+        });
+        let roots = Roots {
+            equations: &equations,
+            outputs: &output_roots[..self.outputs.len()],
+            observable,
+        };
+        let monitor = monitor::build(self, &mut graph, &roots, initial_value).map_err(too_large)?;
         Ok(CompiledModel {
             state_names: self.states.iter().map(|s| s.name.clone()).collect(),
             output_names: self.outputs.iter().map(|o| o.name.clone()).collect(),
@@ -83,6 +96,7 @@ impl Model {
             initial_state,
             regimens,
             parameter_values,
+            monitor,
         })
     }
 

@@ -2,12 +2,14 @@
 //! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
 
 mod compile;
+mod monitor;
 mod reader;
 mod regimens;
 mod sections;
 mod solver;
 
 pub use compile::{CompiledModel, ModelSystem, ParameterOverride};
+pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::expr::Expr;

@@ -57,7 +57,8 @@ impl RungeKutta for Dop853 {
             rhs.eval(t + C[s + 1] * h, &self.y_stage, &mut self.k[s + 1]);
         }
         combine(&mut self.y_new, y, h, &B, &self.k);
-        let n = y.len();
+        // Only the error-controlled states (atol entries) enter the norm; quadrature states do not.
+        let n = tol.atol.len();
         let (mut err5, mut err3) = (0.0, 0.0);
         for i in 0..n {
             let sk = tol.scale(i, y[i], self.y_new[i]);
@@ -109,6 +110,24 @@ impl RungeKutta for Dop853 {
         self.k.swap(0, 12);
     }
 
+    fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64 {
+        // After accept, k₁₃ = f(t+h, y₁) lives in k[0]; k₁₂ was evaluated at t+h from y_stage.
+        let num = self.k[0]
+            .iter()
+            .zip(&self.k[11])
+            .take(controlled)
+            .map(|(a, b)| a - b);
+        let den = self
+            .y_new
+            .iter()
+            .zip(&self.y_stage)
+            .take(controlled)
+            .map(|(a, b)| a - b);
+        h.abs() * ratio_of_norms(num, den)
+    }
+}
+
+impl super::observer::Interpolant for Dop853 {
     fn interpolate(&self, theta: f64, out: &mut [f64]) {
         let s1 = 1.0 - theta;
         let [r1, r2, r3, r4, r5, r6, r7, r8] = &self.dense;
@@ -116,12 +135,5 @@ impl RungeKutta for Dop853 {
             let p = r5[i] + theta * (r6[i] + s1 * (r7[i] + theta * r8[i]));
             *o = r1[i] + theta * (r2[i] + s1 * (r3[i] + theta * (r4[i] + s1 * p)));
         }
-    }
-
-    fn stiffness_estimate(&self, h: f64) -> f64 {
-        // After accept, k₁₃ = f(t+h, y₁) lives in k[0]; k₁₂ was evaluated at t+h from y_stage.
-        let num = self.k[0].iter().zip(&self.k[11]).map(|(a, b)| a - b);
-        let den = self.y_new.iter().zip(&self.y_stage).map(|(a, b)| a - b);
-        h.abs() * ratio_of_norms(num, den)
     }
 }

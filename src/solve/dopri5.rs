@@ -71,7 +71,8 @@ impl RungeKutta for Dopri5 {
             let arg = if s == 5 { &self.y_new } else { &self.y_stage };
             rhs.eval(t + c * h, arg, &mut self.k[s + 1]);
         }
-        let n = y.len();
+        // Only the error-controlled states (atol entries) enter the norm; quadrature states do not.
+        let n = tol.atol.len();
         let k = &self.k;
         let mut sum = 0.0;
         for i in 0..n {
@@ -109,18 +110,29 @@ impl RungeKutta for Dopri5 {
         self.k.swap(0, 6);
     }
 
+    fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64 {
+        // After accept, k₇ lives in k[0]; k₆ and k₇ are both evaluated at t+h.
+        let num = self.k[0]
+            .iter()
+            .zip(&self.k[5])
+            .take(controlled)
+            .map(|(a, b)| a - b);
+        let den = self
+            .y_new
+            .iter()
+            .zip(&self.y_stage)
+            .take(controlled)
+            .map(|(a, b)| a - b);
+        h.abs() * ratio_of_norms(num, den)
+    }
+}
+
+impl super::observer::Interpolant for Dopri5 {
     fn interpolate(&self, theta: f64, out: &mut [f64]) {
         let t1 = 1.0 - theta;
         let [r1, r2, r3, r4, r5] = &self.dense;
         for (i, o) in out.iter_mut().enumerate() {
             *o = r1[i] + theta * (r2[i] + t1 * (r3[i] + theta * (r4[i] + t1 * r5[i])));
         }
-    }
-
-    fn stiffness_estimate(&self, h: f64) -> f64 {
-        // After accept, k₇ lives in k[0]; k₆ and k₇ are both evaluated at t+h.
-        let num = self.k[0].iter().zip(&self.k[5]).map(|(a, b)| a - b);
-        let den = self.y_new.iter().zip(&self.y_stage).map(|(a, b)| a - b);
-        h.abs() * ratio_of_norms(num, den)
     }
 }

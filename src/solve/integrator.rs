@@ -5,6 +5,7 @@ use super::controller::{StepController, StepDecision};
 use super::dop853::Dop853;
 use super::dopri5::Dopri5;
 use super::method::{Rhs, RungeKutta, Tolerance};
+use super::observer::{DenseStep, NoObserver, Observer};
 use super::{
     Method, OdeSystem, Problem, Solution, SolveError, SolverOptions, SolverStats, SolverWarning, StepMode,
 };
@@ -24,22 +25,37 @@ pub fn simulate<S: OdeSystem>(
     problem: &Problem<'_>,
     options: &SolverOptions,
 ) -> Result<Solution, SolveError> {
+    simulate_observed(system, problem, options, &mut NoObserver)
+}
+
+/// Like [`simulate`], and shows every accepted step (with its dense output) and every jump
+/// at an event to `observer`. Observing never changes the steps taken.
+pub fn simulate_observed<S: OdeSystem, O: Observer>(
+    system: &mut S,
+    problem: &Problem<'_>,
+    options: &SolverOptions,
+    observer: &mut O,
+) -> Result<Solution, SolveError> {
     let n = system.dimension();
-    validate(problem, options, n)?;
+    validate(problem, options, (n, system.controlled_dimension()))?;
     match options.method {
         Method::Dopri5 => {
-            Run::new(Dopri5::new(n), StepController::dopri5(), options, n).solve(system, problem)
+            Run::new(Dopri5::new(n), StepController::dopri5(), options, n).solve(system, problem, observer)
         }
         Method::Dop853 => {
-            Run::new(Dop853::new(n), StepController::dop853(), options, n).solve(system, problem)
+            Run::new(Dop853::new(n), StepController::dop853(), options, n).solve(system, problem, observer)
         }
     }
 }
 
-fn validate(problem: &Problem<'_>, options: &SolverOptions, n: usize) -> Result<(), SolveError> {
+fn validate(
+    problem: &Problem<'_>,
+    options: &SolverOptions,
+    (n, controlled): (usize, usize),
+) -> Result<(), SolveError> {
     let bad = |m: &str| Err(SolveError::InvalidOptions(m.to_string()));
-    if problem.initial_state.len() != n || options.atol.len() != n {
-        return bad("initial state and atol must have one entry per state");
+    if problem.initial_state.len() != n || options.atol.len() != controlled {
+        return bad("the initial state needs one entry per state and atol one per error-controlled state");
     }
     if !(problem.t_end > 0.0 && problem.t_end.is_finite()) {
         return bad("t_end must be a finite number > 0");
@@ -120,7 +136,12 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         }
     }
 
-    fn solve<S: OdeSystem>(mut self, system: &mut S, problem: &Problem<'_>) -> Result<Solution, SolveError> {
+    fn solve<S: OdeSystem, O: Observer>(
+        mut self,
+        system: &mut S,
+        problem: &Problem<'_>,
+        observer: &mut O,
+    ) -> Result<Solution, SolveError> {
         let n = problem.initial_state.len();
         let mut y = problem.initial_state.to_vec();
         let mut rhs = Rhs {
@@ -139,10 +160,17 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         let mut active_infusions: Vec<(usize, usize, f64)> = Vec::new();
         let mut next_event = 0;
         let mut t = 0.0;
+        let mut before_jump = y.clone();
+        observer.initial(t, &y);
         loop {
+            let jumps = problem.events.get(next_event).is_some_and(|e| e.time <= t);
+            before_jump.copy_from_slice(&y);
             while let Some(event) = problem.events.get(next_event).filter(|e| e.time <= t) {
                 apply_event(event.kind, &mut y, &mut active_infusions);
                 next_event += 1;
+            }
+            if jumps {
+                observer.jump(t, &before_jump, &y);
             }
             rhs.rates.iter_mut().for_each(|r| *r = 0.0);
             for &(_, target, rate) in &active_infusions {
@@ -159,7 +187,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
                 .events
                 .get(next_event)
                 .map_or(problem.t_end, |e| e.time.min(problem.t_end));
-            self.segment(&mut rhs, (t, t_stop), &mut y, &mut recorder)?;
+            self.segment(&mut rhs, (t, t_stop), &mut y, (&mut recorder, &mut *observer))?;
             t = t_stop;
         }
         self.stats.rhs_evaluations = rhs.evaluations;
@@ -173,12 +201,12 @@ impl<'o, M: RungeKutta> Run<'o, M> {
     }
 
     /// Integrates from `span.0` to `span.1` (exactly), recording outputs strictly inside.
-    fn segment<S: OdeSystem>(
+    fn segment<S: OdeSystem, O: Observer>(
         &mut self,
         rhs: &mut Rhs<'_, S>,
         span: (f64, f64),
         y: &mut [f64],
-        recorder: &mut Recorder<'_>,
+        (recorder, observer): (&mut Recorder<'_>, &mut O),
     ) -> Result<(), SolveError> {
         let (t0, t1) = span;
         self.stats.segments += 1;
@@ -208,12 +236,23 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             match decision {
                 StepDecision::Accept { next_h } => {
                     let t_new = if last { t1 } else { t + h };
-                    let dense = recorder.pending().is_some_and(|o| o < t1 && o <= t_new);
+                    let dense =
+                        observer.wants_dense() || recorder.pending().is_some_and(|o| o < t1 && o <= t_new);
                     self.method.accept(rhs, (t, h), y, dense);
                     self.stats.accepted_steps += 1;
                     while let Some(t_out) = recorder.pending().filter(|&o| o < t1 && o <= t_new) {
                         self.method.interpolate((t_out - t) / h, &mut self.scratch_y);
                         recorder.record(t_out, &self.scratch_y);
+                    }
+                    if observer.wants_dense() {
+                        observer.step(&DenseStep {
+                            t0: t,
+                            t1: t_new,
+                            y0: y,
+                            y1: self.method.y_new(),
+                            rates: &rhs.rates,
+                            interpolant: &self.method,
+                        });
                     }
                     y.copy_from_slice(self.method.y_new());
                     check_derivative(rhs, t_new, self.method.k_start())?;
@@ -260,7 +299,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         }
         if 0.1 * h.abs() <= t.abs() * f64::EPSILON || h.abs() < f64::MIN_POSITIVE {
             let f = self.method.k_start();
-            let worst = (0..y.len())
+            let worst = (0..tol.atol.len())
                 .max_by(|&a, &b| {
                     let wa = (f[a] / tol.scale(a, y[a], y[a])).abs();
                     let wb = (f[b] / tol.scale(b, y[b], y[b])).abs();
@@ -282,10 +321,10 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         let (t0, t1) = span;
         let tol = self.tolerance();
         let max_step = self.options.max_step.min(t1 - t0);
-        let n = y.len();
+        let controlled = tol.atol.len();
         let f0 = self.method.k_start();
         let (mut dnf, mut dny) = (0.0, 0.0);
-        for i in 0..n {
+        for i in 0..controlled {
             let sk = tol.scale(i, y[i], y[i]);
             dnf += (f0[i] / sk).powi(2);
             dny += (y[i] / sk).powi(2);
@@ -296,13 +335,13 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             (dny / dnf).sqrt() * 0.01
         };
         h = h.min(max_step);
-        for i in 0..n {
-            self.scratch_y[i] = y[i] + h * f0[i];
+        for (i, yi) in y.iter().enumerate() {
+            self.scratch_y[i] = yi + h * f0[i];
         }
         rhs.eval(t0 + h, &self.scratch_y, &mut self.scratch_f);
         let f0 = self.method.k_start();
         let mut der2 = 0.0;
-        for i in 0..n {
+        for i in 0..controlled {
             let sk = tol.scale(i, y[i], y[i]);
             der2 += ((self.scratch_f[i] - f0[i]) / sk).powi(2);
         }
@@ -320,7 +359,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         if !self.stats.accepted_steps.is_multiple_of(STIFFNESS_TEST_INTERVAL) && self.stiff_count == 0 {
             return;
         }
-        if self.method.stiffness_estimate(h) > self.method.stiffness_bound() {
+        if self.method.stiffness_estimate(h, self.options.atol.len()) > self.method.stiffness_bound() {
             self.non_stiff_count = 0;
             self.stiff_count += 1;
             if self.stiff_count == STIFF_VERDICTS && self.warnings.is_empty() {

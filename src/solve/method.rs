@@ -27,7 +27,8 @@ impl<S: OdeSystem> Rhs<'_, S> {
     }
 }
 
-/// Error weights: `atol_i + rtol · max(|y0_i|, |y1_i|)` (Hairer's mixed error test).
+/// Error weights: `atol_i + rtol · max(|y0_i|, |y1_i|)` (Hairer's mixed error test). Only the
+/// first `atol.len()` states are error-controlled; any further ones are quadratures.
 pub(crate) struct Tolerance<'a> {
     pub(crate) rtol: f64,
     pub(crate) atol: &'a [f64],
@@ -69,7 +70,7 @@ pub(crate) fn weighted_sum(out: &mut [f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
 }
 
 /// One embedded explicit Runge–Kutta method with dense output, working in preallocated buffers.
-pub(crate) trait RungeKutta {
+pub(crate) trait RungeKutta: super::observer::Interpolant {
     /// Order used by the initial-step heuristic.
     fn order(&self) -> i32;
     /// hλ above which a step counts as stiff in Hairer's test.
@@ -89,10 +90,9 @@ pub(crate) trait RungeKutta {
     /// After acceptance: builds the dense output over `[t, t + h]` if `dense` (only then is
     /// [`RungeKutta::interpolate`] valid) and sets `k_start` to f(t+h, y₁).
     fn accept<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, step: (f64, f64), y: &[f64], dense: bool);
-    /// The dense output at `t + θh`, θ ∈ [0, 1], of the last accepted step.
-    fn interpolate(&self, theta: f64, out: &mut [f64]);
-    /// Estimate of h·|λ| for the last accepted step (Hairer's stiffness test).
-    fn stiffness_estimate(&self, h: f64) -> f64;
+    /// Estimate of h·|λ| over the first `controlled` states for the last accepted step
+    /// (Hairer's stiffness test).
+    fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64;
 }
 
 /// √(Σ aᵢ² / Σ bᵢ²), guarded against an empty denominator.

@@ -8,14 +8,20 @@
 mod controller;
 mod dop853;
 mod dopri5;
+mod events;
 mod integrator;
 mod method;
+mod observer;
 mod options;
+mod quadrature;
 mod tableau;
 
 pub use controller::{StepController, StepDecision};
-pub use integrator::simulate;
+pub use events::{Crossing, EventFunctions, EventLocator, Extremum, Jump};
+pub use integrator::{simulate, simulate_observed};
+pub use observer::{DenseStep, Interpolant, NoObserver, Observer};
 pub use options::{Method, SolverOptions, StepMode};
+pub use quadrature::WithQuadratures;
 
 use crate::regimen::Event;
 
@@ -25,6 +31,11 @@ pub trait OdeSystem {
     fn dimension(&self) -> usize;
     /// Writes f(t, y) into `dy`; must not allocate on the hot path.
     fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]);
+    /// Number of leading states under error control; the rest (if any) are quadratures that
+    /// follow along without influencing the step size.
+    fn controlled_dimension(&self) -> usize {
+        self.dimension()
+    }
     /// Name of state `index`, for error messages.
     fn state_name(&self, index: usize) -> String {
         format!("y[{index}]")

@@ -1,0 +1,79 @@
+//! `relapse compare`: metrics per regimen as a table, Markdown, CSV or JSON.
+
+use std::io::Write;
+use std::path::Path;
+
+use relapse::export::{MetricsFormat, MetricsReport, render_metrics};
+use relapse::metrics::set_delays;
+
+use super::args::CompareArgs;
+use super::settings::resolve;
+use super::simulate::{report_warnings, select_regimens, write_atomically};
+use super::{CliError, load_model};
+
+pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
+    let model = load_model(&args.model)?;
+    let settings = resolve(&model, &args.solver)?;
+    let compiled = model.compile(&settings.overrides).map_err(|_| {
+        CliError::Usage(
+            "the `--set` values make the model invalid (e.g. a division by zero); see above".to_string(),
+        )
+    })?;
+    let watchlist = &compiled.monitor.watchlist;
+    if watchlist.observable.is_none() && watchlist.exposures.is_empty() {
+        return Err(CliError::Usage(format!(
+            "`{}` has no [relapse] section and no output with `exposure = true`: nothing to compare",
+            args.model.display()
+        )));
+    }
+    let regimens = select_regimens(&compiled, &args.solver.regimens)?;
+    let baseline = match &args.baseline {
+        None => 0,
+        Some(name) => regimens.iter().position(|r| &r.name == name).ok_or_else(|| {
+            CliError::Usage(format!(
+                "`--baseline {name}` is not among the regimens being compared"
+            ))
+        })?,
+    };
+    let mut results = Vec::with_capacity(regimens.len());
+    for regimen in &regimens {
+        let measured = compiled
+            .measure(regimen, settings.t_end, &settings.options)
+            .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+        report_warnings(&regimen.name, &measured.warnings);
+        results.push(measured.metrics);
+    }
+    set_delays(&mut results, baseline);
+    let report = MetricsReport {
+        model: &model.name,
+        t_end: settings.t_end,
+        baseline: &regimens[baseline].name,
+        time_unit: model.time_unit.as_deref(),
+        watchlist,
+        regimens: &results,
+    };
+    let format = args
+        .format
+        .map(Into::into)
+        .unwrap_or_else(|| format_from_extension(args.out.as_deref()));
+    let text = render_metrics(&report, format);
+    match &args.out {
+        Some(path) => write_atomically(path, text.as_bytes(), &args.model),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| CliError::Io(format!("cannot write to standard output: {e}"))),
+            }
+        }
+    }
+}
+
+fn format_from_extension(out: Option<&Path>) -> MetricsFormat {
+    match out.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+        Some("md" | "markdown") => MetricsFormat::Markdown,
+        Some("csv") => MetricsFormat::Csv,
+        Some("json") => MetricsFormat::Json,
+        _ => MetricsFormat::Table,
+    }
+}

@@ -1,0 +1,290 @@
+//! The regimen comparison as an aligned text table, Markdown, CSV or JSON.
+
+use serde_json::{Value, json};
+
+use super::csv::format_float;
+use crate::metrics::{RegimenMetrics, TimedValue, Watchlist};
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsFormat {
+    /// Aligned columns for a terminal.
+    Table,
+    /// A Markdown table.
+    Markdown,
+    /// Comma-separated values, full precision.
+    Csv,
+    /// The documented JSON document.
+    Json,
+}
+
+/// Everything `compare` reports.
+pub struct MetricsReport<'a> {
+    /// Model name.
+    pub model: &'a str,
+    /// End time.
+    pub t_end: f64,
+    /// Name of the baseline regimen.
+    pub baseline: &'a str,
+    /// Time unit, for headers.
+    pub time_unit: Option<&'a str>,
+    /// What was watched (names and units).
+    pub watchlist: &'a Watchlist,
+    /// One entry per regimen, in order.
+    pub regimens: &'a [RegimenMetrics],
+}
+
+/// Renders `report` in `format`.
+pub fn render_metrics(report: &MetricsReport<'_>, format: MetricsFormat) -> String {
+    match format {
+        MetricsFormat::Json => serde_json::to_string_pretty(&json_document(report)).expect("json") + "\n",
+        MetricsFormat::Csv => {
+            let (header, rows) = cells(report, format_float);
+            let mut writer = ::csv::Writer::from_writer(Vec::new());
+            writer.write_record(&header).expect("in-memory write");
+            for row in rows {
+                writer.write_record(&row).expect("in-memory write");
+            }
+            String::from_utf8(writer.into_inner().expect("flush")).expect("utf-8")
+        }
+        MetricsFormat::Markdown => {
+            let (header, rows) = cells(report, readable);
+            let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+            let mut out = line(&header);
+            out += &line(&vec!["---".to_string(); header.len()]);
+            rows.iter().for_each(|r| out += &line(r));
+            out
+        }
+        MetricsFormat::Table => aligned(cells(report, readable)),
+    }
+}
+
+/// Four significant digits, fixed-point in a readable range, else scientific.
+fn readable(x: f64) -> String {
+    if !x.is_finite() {
+        return format_float(x);
+    }
+    let a = x.abs();
+    if a == 0.0 || (1e-3..1e6).contains(&a) {
+        let decimals = if a == 0.0 {
+            0
+        } else {
+            (3 - a.log10().floor() as i32).clamp(0, 6) as usize
+        };
+        let s = format!("{x:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
+fn with_unit(name: &str, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) => format!("{name} [{u}]"),
+        None => name.to_string(),
+    }
+}
+
+type Cells = (Vec<String>, Vec<Vec<String>>);
+
+fn cells(report: &MetricsReport<'_>, number: fn(f64) -> String) -> Cells {
+    let time = |name: &str| with_unit(name, report.time_unit);
+    let opt = |x: Option<f64>| x.map_or_else(|| "-".to_string(), number);
+    let mut header = vec!["regimen".to_string()];
+    if let Some(o) = &report.watchlist.observable {
+        let unit = o.unit.as_deref();
+        header.extend([
+            with_unit("nadir", unit),
+            time("t_nadir"),
+            time("relapse_time"),
+            "status".to_string(),
+            time("delay_vs_baseline"),
+        ]);
+        if o.detection_limit.is_some() {
+            header.push(time("time_below_detection"));
+        }
+        header.extend([
+            "depth".to_string(),
+            "log10_depth".to_string(),
+            with_unit("final", unit),
+            "auc".to_string(),
+        ]);
+    }
+    for e in &report.watchlist.exposures {
+        let unit = e.unit.as_deref();
+        header.extend([
+            with_unit(&format!("{} cmax", e.name), unit),
+            time(&format!("{} tmax", e.name)),
+            with_unit(&format!("{} trough_min", e.name), unit),
+            with_unit(&format!("{} trough_last", e.name), unit),
+            format!("{} auc", e.name),
+        ]);
+        if e.above_target.is_some() {
+            header.push(time(&format!("{} time_above_target", e.name)));
+        }
+    }
+    let rows = report
+        .regimens
+        .iter()
+        .map(|m| {
+            let mut row = vec![m.regimen.clone()];
+            if let Some(o) = &m.observable {
+                row.extend([
+                    number(o.nadir.value),
+                    number(o.nadir.time),
+                    opt(o.relapse_time),
+                    o.relapse_status.as_str().to_string(),
+                    opt(m.delay_vs_baseline),
+                ]);
+                if let Some(d) = &o.detection {
+                    row.push(number(d.time_below));
+                }
+                row.extend([
+                    number(o.depth_of_response),
+                    number(o.log10_depth),
+                    number(o.final_value),
+                    number(o.auc),
+                ]);
+            }
+            for (e, w) in m.exposures.iter().zip(&report.watchlist.exposures) {
+                row.extend([
+                    number(e.cmax.value),
+                    number(e.cmax.time),
+                    opt(e.trough_min),
+                    opt(e.trough_last),
+                    number(e.auc),
+                ]);
+                if w.above_target.is_some() {
+                    row.push(opt(e.time_above_target));
+                }
+            }
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+fn aligned((header, rows): Cells) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, &w))| {
+                if i == 0 {
+                    format!("{cell:<w$}")
+                } else {
+                    format!("{cell:>w$}")
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(&header);
+    out += &line(&widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>());
+    rows.iter().for_each(|r| out += &line(r));
+    out
+}
+
+fn num(x: f64) -> Value {
+    if x.is_finite() { json!(x) } else { Value::Null }
+}
+
+fn opt_num(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, num)
+}
+
+fn timed(v: TimedValue) -> Value {
+    json!({ "value": num(v.value), "time": num(v.time) })
+}
+
+fn json_document(report: &MetricsReport<'_>) -> Value {
+    let regimens: Vec<Value> = report
+        .regimens
+        .iter()
+        .map(|m| {
+            let mut entry = json!({ "name": m.regimen, "delay_vs_baseline": opt_num(m.delay_vs_baseline) });
+            if let Some(o) = &m.observable {
+                let fields = json!({
+                    "nadir": timed(o.nadir),
+                    "relapse_time": opt_num(o.relapse_time),
+                    "relapse_status": o.relapse_status.as_str(),
+                    "detection": o.detection.map_or(Value::Null, |d| json!({
+                        "time_below": num(d.time_below),
+                        "first_below": opt_num(d.first_below),
+                        "last_below": opt_num(d.last_below),
+                    })),
+                    "depth_of_response": num(o.depth_of_response),
+                    "log10_depth": num(o.log10_depth),
+                    "final_value": num(o.final_value),
+                    "auc": num(o.auc),
+                });
+                merge(&mut entry, fields);
+            }
+            let exposure: serde_json::Map<String, Value> = m
+                .exposures
+                .iter()
+                .map(|e| {
+                    let value = json!({
+                        "cmax": num(e.cmax.value),
+                        "tmax": num(e.cmax.time),
+                        "trough_min": opt_num(e.trough_min),
+                        "trough_last": opt_num(e.trough_last),
+                        "auc": num(e.auc),
+                        "time_above_target": opt_num(e.time_above_target),
+                    });
+                    (e.name.clone(), value)
+                })
+                .collect();
+            merge(&mut entry, json!({ "exposure": exposure }));
+            entry
+        })
+        .collect();
+    let observable = report.watchlist.observable.as_ref().map_or(Value::Null, |o| {
+        json!({
+            "name": o.name, "unit": o.unit, "threshold": num(o.threshold),
+            "detection_limit": opt_num(o.detection_limit), "initial_value": num(o.initial_value),
+        })
+    });
+    json!({
+        "model": report.model,
+        "t_end": report.t_end,
+        "time_unit": report.time_unit,
+        "baseline": report.baseline,
+        "observable": observable,
+        "regimens": regimens,
+    })
+}
+
+fn merge(target: &mut Value, extra: Value) {
+    if let (Value::Object(t), Value::Object(e)) = (target, extra) {
+        t.extend(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable;
+
+    #[test]
+    fn readable_numbers() {
+        assert_eq!(readable(104.6624), "104.7");
+        assert_eq!(readable(0.356), "0.356");
+        assert_eq!(readable(1e9), "1.000e9");
+        assert_eq!(readable(0.0), "0");
+        assert_eq!(readable(2.0), "2");
+    }
+}

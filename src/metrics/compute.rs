@@ -1,0 +1,135 @@
+//! From an observed run to [`RegimenMetrics`].
+
+use super::{
+    Detection, ExposureMetrics, ExposureWatch, ObservableMetrics, ObservableWatch, RegimenMetrics,
+    RelapseStatus, TimedValue, Watchlist,
+};
+use crate::solve::{Crossing, Extremum, Jump};
+
+/// What an observed run produced.
+pub struct RegimenRun<'a> {
+    /// Regimen name.
+    pub regimen: &'a str,
+    /// End time.
+    pub t_end: f64,
+    /// Located crossings, in time order.
+    pub crossings: &'a [Crossing],
+    /// Side each watched function starts on (see `EventLocator::initial_sides`).
+    pub initial_sides: &'a [i8],
+    /// Minimum seen of each watched function.
+    pub minima: &'a [Extremum],
+    /// Maximum seen of each watched function.
+    pub maxima: &'a [Extremum],
+    /// Values around each event time.
+    pub jumps: &'a [Jump],
+    /// Watched functions at t_end.
+    pub final_values: &'a [f64],
+    /// Integrals at t_end.
+    pub integrals: &'a [f64],
+}
+
+/// Computes the metrics of one run.
+pub fn compute(watch: &Watchlist, run: &RegimenRun<'_>) -> RegimenMetrics {
+    RegimenMetrics {
+        regimen: run.regimen.to_string(),
+        observable: watch.observable.as_ref().map(|o| observable(o, run)),
+        delay_vs_baseline: None,
+        exposures: watch.exposures.iter().map(|e| exposure(e, run)).collect(),
+    }
+}
+
+fn observable(w: &ObservableWatch, run: &RegimenRun<'_>) -> ObservableMetrics {
+    let nadir = run.minima[w.value];
+    let (relapse_time, relapse_status) = relapse(run, w);
+    let depth = nadir.value / w.initial_value;
+    ObservableMetrics {
+        nadir: TimedValue {
+            value: nadir.value,
+            time: nadir.time,
+        },
+        relapse_time,
+        relapse_status,
+        detection: w.above_detection.map(|f| detection(run, f)),
+        depth_of_response: depth,
+        log10_depth: depth.log10(),
+        final_value: run.final_values[w.value],
+        auc: run.integrals[w.integral],
+    }
+}
+
+/// The first upward crossing after a downward one (starting below counts as a response).
+fn relapse(run: &RegimenRun<'_>, w: &ObservableWatch) -> (Option<f64>, RelapseStatus) {
+    let mut responded = run.initial_sides[w.above_threshold] < 0;
+    for c in run.crossings.iter().filter(|c| c.function == w.above_threshold) {
+        if !c.rising {
+            responded = true;
+        } else if responded {
+            return (Some(c.t), RelapseStatus::Relapsed);
+        }
+    }
+    let status = if responded {
+        RelapseStatus::NoneByTEnd
+    } else {
+        RelapseStatus::NoResponse
+    };
+    (None, status)
+}
+
+/// Periods where watched function `f` (value − limit) is negative.
+fn below_periods(run: &RegimenRun<'_>, f: usize) -> Vec<(f64, f64)> {
+    let mut periods = Vec::new();
+    let mut start = (run.initial_sides[f] < 0).then_some(0.0);
+    for c in run.crossings.iter().filter(|c| c.function == f) {
+        match (c.rising, start) {
+            (false, None) => start = Some(c.t),
+            (true, Some(s)) => {
+                periods.push((s, c.t));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        periods.push((s, run.t_end));
+    }
+    periods
+}
+
+fn detection(run: &RegimenRun<'_>, f: usize) -> Detection {
+    let periods = below_periods(run, f);
+    Detection {
+        time_below: periods.iter().map(|(a, b)| b - a).sum(),
+        first_below: periods.first().map(|p| p.0),
+        last_below: periods.last().map(|p| p.1),
+    }
+}
+
+fn exposure(w: &ExposureWatch, run: &RegimenRun<'_>) -> ExposureMetrics {
+    let first_dose = run.jumps.first().map(|j| j.t);
+    let troughs: Vec<f64> = run
+        .jumps
+        .iter()
+        .filter(|j| Some(j.t) != first_dose)
+        .map(|j| j.before[w.value])
+        .collect();
+    let cmax = run.maxima[w.value];
+    ExposureMetrics {
+        name: w.name.clone(),
+        cmax: TimedValue {
+            value: cmax.value,
+            time: cmax.time,
+        },
+        trough_min: troughs.iter().copied().reduce(f64::min),
+        trough_last: troughs.last().copied(),
+        auc: run.integrals[w.integral],
+        time_above_target: w.above_target.map(|(f, _)| {
+            let below: f64 = below_periods(run, f).iter().map(|(a, b)| b - a).sum();
+            // Never having left the target exactly counts as not above it.
+            if run.initial_sides[f] == 0 {
+                0.0
+            } else {
+                run.t_end - below
+            }
+        }),
+    }
+}

@@ -1,0 +1,239 @@
+//! What `compare` watches during a run: the relapse observable, its distance to the threshold
+//! and detection limit, its time derivative (whose roots are its extrema), and the same for each
+//! exposure output; plus the integrands whose integrals give the AUCs.
+
+use super::{CompiledModel, Model};
+use crate::expr::{Graph, NodeId, Op2, Program, ProgramTooLarge, time_derivative};
+use crate::metrics::{self, ExposureWatch, ObservableWatch, RegimenMetrics, RegimenRun, Watchlist};
+use crate::regimen::Regimen;
+use crate::solve::{
+    EventFunctions, EventLocator, Problem, SolveError, SolverOptions, SolverStats, SolverWarning,
+    WithQuadratures, simulate_observed,
+};
+
+/// Compiled watch functions and integrands with their layout.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    /// Where each metric's inputs are.
+    pub watchlist: Watchlist,
+    /// Watched functions of (t, y, infusion rates).
+    watch: Program,
+    /// Integrands of (t, y).
+    integrands: Program,
+}
+
+/// The graph nodes the monitor is built from.
+pub(super) struct Roots<'a> {
+    pub(super) equations: &'a [NodeId],
+    pub(super) outputs: &'a [NodeId],
+    pub(super) observable: Option<NodeId>,
+}
+
+struct Builder<'g> {
+    graph: &'g mut Graph,
+    slopes_rhs: Vec<NodeId>,
+    watch: Vec<NodeId>,
+    integrands: Vec<NodeId>,
+}
+
+impl Builder<'_> {
+    fn watch(&mut self, node: NodeId) -> usize {
+        self.watch.push(node);
+        self.watch.len() - 1
+    }
+
+    fn distance(&mut self, node: NodeId, level: f64) -> usize {
+        let level = self.graph.constant(level);
+        let d = self.graph.binary(Op2::Sub, node, level);
+        self.watch(d)
+    }
+
+    fn slope(&mut self, node: NodeId) -> usize {
+        let d = time_derivative(self.graph, node, &self.slopes_rhs);
+        self.watch(d)
+    }
+
+    fn integrate(&mut self, node: NodeId) -> usize {
+        self.integrands.push(node);
+        self.integrands.len() - 1
+    }
+}
+
+/// Builds the monitor; `initial_value` is the observable at t = 0 before any dose.
+pub(super) fn build(
+    model: &Model,
+    graph: &mut Graph,
+    roots: &Roots<'_>,
+    initial_value: Option<f64>,
+) -> Result<Monitor, ProgramTooLarge> {
+    let n = model.states.len();
+    // dy/dt including infusions: the rates are inputs n..2n of the watch program.
+    let slopes_rhs = (0..n)
+        .map(|i| {
+            let rate = graph.state(n + i);
+            graph.binary(Op2::Add, roots.equations[i], rate)
+        })
+        .collect();
+    let mut b = Builder {
+        graph,
+        slopes_rhs,
+        watch: Vec::new(),
+        integrands: Vec::new(),
+    };
+    let observable = match (&model.relapse, roots.observable, initial_value) {
+        (Some(spec), Some(obs), Some(initial_value)) => {
+            let threshold = spec.threshold.unwrap_or(initial_value);
+            Some(ObservableWatch {
+                name: spec.name.clone().unwrap_or_else(|| "tumour burden".to_string()),
+                unit: spec.unit.clone(),
+                value: b.watch(obs),
+                above_threshold: b.distance(obs, threshold),
+                slope: b.slope(obs),
+                above_detection: spec.detection_limit.map(|limit| b.distance(obs, limit)),
+                integral: b.integrate(obs),
+                threshold,
+                detection_limit: spec.detection_limit,
+                initial_value,
+            })
+        }
+        _ => None,
+    };
+    let exposures = model
+        .outputs
+        .iter()
+        .zip(roots.outputs)
+        .filter(|(o, _)| o.exposure)
+        .map(|(o, &node)| ExposureWatch {
+            name: o.name.clone(),
+            unit: o.unit.clone(),
+            value: b.watch(node),
+            slope: b.slope(node),
+            above_target: o.target.map(|target| (b.distance(node, target), target)),
+            integral: b.integrate(node),
+        })
+        .collect();
+    Ok(Monitor {
+        watchlist: Watchlist {
+            observable,
+            exposures,
+        },
+        watch: Program::compile(b.graph, &b.watch, 2 * n)?,
+        integrands: Program::compile(b.graph, &b.integrands, n)?,
+    })
+}
+
+/// The watched functions as [`EventFunctions`] (with the infusion rates as extra inputs).
+#[derive(Debug, Clone)]
+pub struct WatchFunctions {
+    program: Program,
+    inputs: Vec<f64>,
+    count: usize,
+}
+
+impl EventFunctions for WatchFunctions {
+    fn count(&self) -> usize {
+        self.count
+    }
+
+    fn eval(&mut self, t: f64, y: &[f64], out: &mut [f64]) {
+        let n = self.inputs.len() / 2;
+        self.inputs[..n].copy_from_slice(&y[..n]);
+        self.program.eval(t, &self.inputs, out);
+    }
+
+    fn set_rates(&mut self, rates: &[f64]) {
+        let n = self.inputs.len() / 2;
+        self.inputs[n..].copy_from_slice(&rates[..n]);
+    }
+}
+
+/// The integrands as [`EventFunctions`] of the model states.
+#[derive(Debug, Clone)]
+pub struct Integrands {
+    program: Program,
+}
+
+impl EventFunctions for Integrands {
+    fn count(&self) -> usize {
+        self.program.result_count()
+    }
+
+    fn eval(&mut self, t: f64, y: &[f64], out: &mut [f64]) {
+        self.program.eval(t, y, out);
+    }
+}
+
+impl CompiledModel {
+    /// Fresh watch functions for one run.
+    pub fn watch_functions(&self) -> WatchFunctions {
+        WatchFunctions {
+            program: self.monitor.watch.clone(),
+            inputs: vec![0.0; 2 * self.state_names.len()],
+            count: self.monitor.watch.result_count(),
+        }
+    }
+
+    /// Fresh integrands for one run.
+    pub fn integrands(&self) -> Integrands {
+        Integrands {
+            program: self.monitor.integrands.clone(),
+        }
+    }
+}
+
+/// The outcome of [`CompiledModel::measure`].
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    /// The regimen's metrics.
+    pub metrics: RegimenMetrics,
+    /// Solver work.
+    pub stats: SolverStats,
+    /// Solver warnings (e.g. stiffness).
+    pub warnings: Vec<SolverWarning>,
+}
+
+impl CompiledModel {
+    /// Runs `regimen` to `t_end` while watching it, and computes its metrics. The steps taken
+    /// are the same as [`CompiledModel::simulate`]'s with the same options.
+    pub fn measure(
+        &self,
+        regimen: &Regimen,
+        t_end: f64,
+        options: &SolverOptions,
+    ) -> Result<Measurement, SolveError> {
+        let events = regimen.schedule();
+        let n = self.state_names.len();
+        let integrands = self.integrands();
+        let q = integrands.count();
+        let mut system = WithQuadratures {
+            system: self.system(),
+            integrands,
+        };
+        let mut initial = self.initial_state.clone();
+        initial.resize(n + q, 0.0);
+        let problem = Problem {
+            initial_state: &initial,
+            events: &events,
+            t_end,
+            output_times: &[t_end],
+        };
+        let mut locator = EventLocator::new(self.watch_functions(), n + q);
+        let solution = simulate_observed(&mut system, &problem, options, &mut locator)?;
+        let run = RegimenRun {
+            regimen: &regimen.name,
+            t_end,
+            crossings: locator.crossings(),
+            initial_sides: locator.initial_sides(),
+            minima: locator.minima(),
+            maxima: locator.maxima(),
+            jumps: locator.jumps(),
+            final_values: locator.last_values(),
+            integrals: &solution.state(0)[n..],
+        };
+        Ok(Measurement {
+            metrics: metrics::compute(&self.monitor.watchlist, &run),
+            stats: solution.stats,
+            warnings: solution.warnings,
+        })
+    }
+}
