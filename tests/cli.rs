@@ -277,3 +277,77 @@ fn stiffness_is_detected_and_reported_as_a_warning() {
             "warning: regimen `untreated`: the problem looks stiff from t = ",
         ));
 }
+
+#[test]
+fn compare_prints_a_table_and_writes_every_format() {
+    relapse()
+        .args(["compare", "models/stein_regrowth.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("relapse_time [day]").and(predicate::str::contains("relapsed")));
+    let dir = tempfile::tempdir().unwrap();
+    for (file, check) in [
+        ("m.md", "| regimen | nadir [x baseline] |"),
+        (
+            "m.csv",
+            "regimen,nadir [x baseline],t_nadir [day],relapse_time [day],status",
+        ),
+        ("m.json", "\"relapse_status\": \"relapsed\""),
+    ] {
+        let path = dir.path().join(file);
+        relapse()
+            .args(["compare", "models/stein_regrowth.toml", "--out"])
+            .arg(&path)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(check), "{file}: {text}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert_eq!(json["model"], "stein_regrowth");
+    assert_eq!(json["baseline"], "observed");
+    assert_eq!(json["t_end"], 500.0);
+    let r = &json["regimens"][0];
+    for key in [
+        "nadir",
+        "relapse_time",
+        "relapse_status",
+        "delay_vs_baseline",
+        "detection",
+        "depth_of_response",
+    ] {
+        assert!(
+            !r[key].is_null() || key == "delay_vs_baseline",
+            "{key} missing: {r}"
+        );
+    }
+    // Closed form (Stein): nadir at ln(d/g)/(d+g) = 104.66 d; the default rtol gives ~1e-4.
+    let nadir_time = r["nadir"]["time"].as_f64().unwrap();
+    assert!((nadir_time - 10f64.ln() / 0.022).abs() < 1e-3, "{nadir_time}");
+}
+
+#[test]
+fn compare_reports_exposure_metrics_and_checks_its_arguments() {
+    relapse()
+        .args([
+            "compare",
+            "models/pk_oral_1cpt.toml",
+            "--format",
+            "csv",
+            "--baseline",
+            "loading",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "regimen,C cmax [ng/mL],C tmax [day],",
+        ));
+    relapse()
+        .args(["compare", "models/pk_oral_1cpt.toml", "--baseline", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`--baseline nope` is not among the regimens",
+        ));
+}
