@@ -80,7 +80,7 @@ fn stein_nadir_relapse_detection_and_auc() {
     assert_close(detection.first_below.unwrap(), down, 1e-8, 1.0, "first below");
     assert_close(detection.last_below.unwrap(), up, 1e-8, 1.0, "last below");
     assert_close(detection.time_below, up - down, 1e-8, 1.0, "time below");
-    let auc = (1.0 - (-d * t_end).exp()) / d + ((g * t_end).exp() - 1.0) / g - t_end;
+    let auc = -(-d * t_end).exp_m1() / d + (g * t_end).exp_m1() / g - t_end;
     assert_close(o.auc, auc, 1e-8, 1.0, "AUC");
     assert_close(o.final_value, f(t_end), 1e-8, 1.0, "final value");
     assert_close(o.depth_of_response, f(t_nadir), 1e-8, 1.0, "depth = nadir / 1");
