@@ -12,11 +12,13 @@
 //! The library never prints; the `relapse` binary (module `cli`) is the only place that does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod atomic;
 pub mod diagnostic;
 pub mod export;
 pub mod expr;
 pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod regimen;
 pub mod solve;
 pub mod suggest;

@@ -21,6 +21,8 @@ pub(crate) enum Command {
     Simulate(SimulateArgs),
     /// Compare regimens: nadir, relapse time, time below detection, AUC, exposure metrics.
     Compare(CompareArgs),
+    /// Plot relapse curves (PNG or SVG by extension), with dose rug and exposure panel.
+    Plot(PlotArgs),
 }
 
 /// How `check` reports problems.
@@ -131,6 +133,59 @@ pub(crate) struct CompareArgs {
     /// Write here (atomically) instead of to standard output.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// Also write the overlay of relapse curves here (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) solver: SolverArgs,
+}
+
+/// Figure options shared by `plot` and `compare --plot`.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct FigureArgs {
+    /// Outputs to draw: the exposure panel's (models with [relapse]) or the main panel's.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub(crate) outputs: Option<Vec<String>>,
+    /// Logarithmic y axis for the main panel (the default).
+    #[arg(long, conflicts_with = "linear_y")]
+    pub(crate) log_y: bool,
+    /// Linear y axis for the main panel.
+    #[arg(long)]
+    pub(crate) linear_y: bool,
+    /// Width in pixels.
+    #[arg(long, value_name = "W", default_value_t = 1200)]
+    pub(crate) width: u32,
+    /// Height in pixels.
+    #[arg(long, value_name = "H", default_value_t = 750)]
+    pub(crate) height: u32,
+    /// Title (default: the model's title).
+    #[arg(long, value_name = "T")]
+    pub(crate) title: Option<String>,
+}
+
+impl Default for FigureArgs {
+    fn default() -> Self {
+        Self {
+            outputs: None,
+            log_y: false,
+            linear_y: false,
+            width: 1200,
+            height: 750,
+            title: None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PlotArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// The image to write: .png or .svg.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) figure: FigureArgs,
     #[command(flatten)]
     pub(crate) solver: SolverArgs,
 }

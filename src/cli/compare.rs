@@ -6,7 +6,8 @@ use std::path::Path;
 use relapse::export::{MetricsFormat, MetricsReport, render_metrics};
 use relapse::metrics::set_delays;
 
-use super::args::CompareArgs;
+use super::args::{CompareArgs, FigureArgs};
+use super::figure::{Context, write_figure};
 use super::settings::resolve;
 use super::simulate::{report_warnings, select_regimens, write_atomically};
 use super::{CliError, load_model};
@@ -52,6 +53,15 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         watchlist,
         regimens: &results,
     };
+    if let Some(plot) = &args.plot {
+        let context = Context {
+            model: &model,
+            compiled: &compiled,
+            settings: &settings,
+            regimens: &regimens,
+        };
+        write_figure(&context, &FigureArgs::default(), &results, (plot, &args.model))?;
+    }
     let format = args
         .format
         .map(Into::into)

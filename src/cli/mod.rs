@@ -4,6 +4,7 @@
 
 pub(crate) mod args;
 mod compare;
+mod figure;
 mod render;
 mod settings;
 mod simulate;
@@ -62,6 +63,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Check(args) => check(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Plot(args) => figure::run(&args),
     }
 }
 

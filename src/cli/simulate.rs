@@ -153,23 +153,6 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8], input: &Path) -> Resul
             path.display()
         )));
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
     let io = |e: std::io::Error| CliError::Io(format!("cannot write `{}`: {e}", path.display()));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".relapse-")
-        .suffix(
-            &path
-                .extension()
-                .map(|e| format!(".{}", e.to_string_lossy()))
-                .unwrap_or_default(),
-        )
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    relapse::atomic::write_atomically(path, |tmp| std::fs::write(tmp, bytes)).map_err(io)
 }

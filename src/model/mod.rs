@@ -7,9 +7,11 @@ mod reader;
 mod regimens;
 mod sections;
 mod solver;
+mod trace;
 
 pub use compile::{CompiledModel, ModelSystem, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
+pub use trace::Trace;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::expr::Expr;

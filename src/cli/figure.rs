@@ -1,0 +1,284 @@
+//! `relapse plot` and `compare --plot`: from a model's traces and metrics to a [`Figure`].
+
+use std::path::Path;
+
+use relapse::metrics::RegimenMetrics;
+use relapse::model::{CompiledModel, Model, Trace};
+use relapse::plot::{Curve, DoseMark, Figure, Level, Marker, Panel, render};
+use relapse::regimen::{EventKind, Regimen};
+
+use super::args::{FigureArgs, PlotArgs};
+use super::settings::{RunSettings, resolve};
+use super::simulate::select_regimens;
+use super::{CliError, load_model};
+
+/// Uniform points per curve, on top of every step end and both sides of every dose.
+const GRID_POINTS: usize = 1500;
+
+pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
+    let model = load_model(&args.model)?;
+    let settings = resolve(&model, &args.solver)?;
+    let compiled = model.compile(&settings.overrides).map_err(|_| {
+        CliError::Usage(
+            "the `--set` values make the model invalid (e.g. a division by zero); see above".to_string(),
+        )
+    })?;
+    let regimens = select_regimens(&compiled, &args.solver.regimens)?;
+    let mut metrics = Vec::new();
+    if compiled.monitor.watchlist.observable.is_some() {
+        for regimen in &regimens {
+            let measured = compiled
+                .measure(regimen, settings.t_end, &settings.options)
+                .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+            metrics.push(measured.metrics);
+        }
+    }
+    let context = Context {
+        model: &model,
+        compiled: &compiled,
+        settings: &settings,
+        regimens: &regimens,
+    };
+    write_figure(&context, &args.figure, &metrics, (&args.out, &args.model))
+}
+
+/// What a figure is drawn from.
+pub(crate) struct Context<'a> {
+    pub(crate) model: &'a Model,
+    pub(crate) compiled: &'a CompiledModel,
+    pub(crate) settings: &'a RunSettings,
+    pub(crate) regimens: &'a [Regimen],
+}
+
+/// Builds and writes the figure; `metrics` (one per regimen, or empty) place the markers.
+pub(crate) fn write_figure(
+    context: &Context<'_>,
+    args: &FigureArgs,
+    metrics: &[RegimenMetrics],
+    (out, model_path): (&Path, &Path),
+) -> Result<(), CliError> {
+    if out
+        .canonicalize()
+        .ok()
+        .is_some_and(|o| model_path.canonicalize().ok() == Some(o))
+    {
+        return Err(CliError::Usage(format!(
+            "`--out {}` would overwrite the model file",
+            out.display()
+        )));
+    }
+    let mut traces = Vec::with_capacity(context.regimens.len());
+    for regimen in context.regimens {
+        let trace = context
+            .compiled
+            .trace(
+                regimen,
+                context.settings.t_end,
+                &context.settings.options,
+                GRID_POINTS,
+            )
+            .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+        traces.push(trace);
+    }
+    let figure = figure(context, args, &traces, metrics)?;
+    render(&figure, out).map_err(|e| match e {
+        relapse::plot::PlotError::UnknownFormat(_) => CliError::Usage(e.to_string()),
+        other => CliError::Io(other.to_string()),
+    })
+}
+
+fn with_unit(name: &str, unit: Option<&str>) -> String {
+    unit.map_or_else(|| name.to_string(), |u| format!("{name} [{u}]"))
+}
+
+fn column(trace: &Trace, index: usize) -> Vec<(f64, f64)> {
+    trace
+        .times
+        .iter()
+        .zip(&trace.rows)
+        .map(|(&t, row)| (t, row[index]))
+        .collect()
+}
+
+fn figure(
+    context: &Context<'_>,
+    args: &FigureArgs,
+    traces: &[Trace],
+    metrics: &[RegimenMetrics],
+) -> Result<Figure, CliError> {
+    let model = context.model;
+    let selected = selected_outputs(model, args.outputs.as_deref())?;
+    let log_y = !args.linear_y;
+    let (main, exposure) = match &context.compiled.monitor.watchlist.observable {
+        Some(observable) => {
+            let obs_column = model.outputs.len();
+            let curves = context
+                .regimens
+                .iter()
+                .zip(traces)
+                .enumerate()
+                .map(|(i, (r, trace))| Curve {
+                    label: r.name.clone(),
+                    colour: i,
+                    points: column(trace, obs_column),
+                })
+                .collect();
+            let mut levels = vec![Level {
+                label: "relapse threshold".to_string(),
+                value: observable.threshold,
+            }];
+            if let Some(limit) = observable.detection_limit {
+                levels.push(Level {
+                    label: "detection limit".to_string(),
+                    value: limit,
+                });
+            }
+            let main = Panel {
+                y_label: with_unit(&observable.name, observable.unit.as_deref()),
+                log_y,
+                curves,
+                levels,
+                markers: markers(metrics, observable.threshold, model.time_unit.as_deref()),
+            };
+            let exposure = (!selected.is_empty()).then(|| output_panel(context, traces, &selected, false));
+            (main, exposure)
+        }
+        // Concentrations read better on a linear axis unless asked otherwise.
+        None => (output_panel(context, traces, &selected, args.log_y), None),
+    };
+    Ok(Figure {
+        title: args
+            .title
+            .clone()
+            .or_else(|| model.title.clone())
+            .unwrap_or_else(|| model.name.clone()),
+        x_label: with_unit("time", model.time_unit.as_deref()),
+        t_end: context.settings.t_end,
+        main,
+        exposure,
+        doses: dose_marks(context),
+        size: (args.width, args.height),
+    })
+}
+
+/// Output indices to draw: the named ones, else the exposure outputs, else (for a model
+/// without [relapse]) every output.
+fn selected_outputs(model: &Model, names: Option<&[String]>) -> Result<Vec<usize>, CliError> {
+    match names {
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                model.outputs.iter().position(|o| &o.name == n).ok_or_else(|| {
+                    let all: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
+                    CliError::Usage(format!("unknown output `{n}`; outputs: {}", all.join(", ")))
+                })
+            })
+            .collect(),
+        None => {
+            let exposures: Vec<usize> = model
+                .outputs
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.exposure)
+                .map(|(i, _)| i)
+                .collect();
+            if exposures.is_empty() && model.relapse.is_none() {
+                Ok((0..model.outputs.len()).collect())
+            } else {
+                Ok(exposures)
+            }
+        }
+    }
+}
+
+fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log_y: bool) -> Panel {
+    let outputs = &context.model.outputs;
+    let mut curves = Vec::new();
+    for (i, (regimen, trace)) in context.regimens.iter().zip(traces).enumerate() {
+        for (k, &o) in selected.iter().enumerate() {
+            let label = if selected.len() == 1 {
+                regimen.name.clone()
+            } else {
+                format!("{}: {}", regimen.name, outputs[o].name)
+            };
+            curves.push(Curve {
+                label,
+                colour: i * selected.len() + k,
+                points: column(trace, o),
+            });
+        }
+    }
+    let units: Vec<Option<&str>> = selected.iter().map(|&o| outputs[o].unit.as_deref()).collect();
+    let names: Vec<&str> = selected.iter().map(|&o| outputs[o].name.as_str()).collect();
+    // A unit on the axis only if every curve has it.
+    let unit = units
+        .first()
+        .copied()
+        .flatten()
+        .filter(|u| units.iter().all(|v| *v == Some(*u)));
+    Panel {
+        y_label: with_unit(&names.join(", "), unit),
+        log_y,
+        curves,
+        levels: selected
+            .iter()
+            .filter_map(|&o| {
+                outputs[o].target.map(|t| Level {
+                    label: format!("target {}", outputs[o].name),
+                    value: t,
+                })
+            })
+            .collect(),
+        markers: Vec::new(),
+    }
+}
+
+fn markers(metrics: &[RegimenMetrics], threshold: f64, time_unit: Option<&str>) -> Vec<Marker> {
+    let unit = time_unit.map(|u| format!(" {u}")).unwrap_or_default();
+    let mut markers = Vec::new();
+    for (i, m) in metrics.iter().enumerate() {
+        let Some(o) = &m.observable else { continue };
+        markers.push(Marker {
+            label: " nadir".to_string(),
+            colour: i,
+            at: (o.nadir.time, o.nadir.value),
+        });
+        if let Some(t) = o.relapse_time {
+            markers.push(Marker {
+                label: format!(" relapse {t:.0}{unit}"),
+                colour: i,
+                at: (t, threshold),
+            });
+        }
+    }
+    markers
+}
+
+fn dose_marks(context: &Context<'_>) -> Vec<DoseMark> {
+    let names = &context.compiled.state_names;
+    let mut marks = Vec::new();
+    for (i, regimen) in context.regimens.iter().enumerate() {
+        let events = regimen.schedule();
+        for e in &events {
+            let (target, end) = match e.kind {
+                EventKind::Bolus { target, .. } => (target, None),
+                EventKind::InfusionStart { id, target, .. } => {
+                    let stop = events
+                        .iter()
+                        .find(|s| matches!(s.kind, EventKind::InfusionStop { id: j } if j == id));
+                    (target, Some(stop.map_or(context.settings.t_end, |s| s.time)))
+                }
+                EventKind::InfusionStop { .. } => continue,
+            };
+            if e.time <= context.settings.t_end {
+                marks.push(DoseMark {
+                    row: format!("{} → {}", regimen.name, names[target]),
+                    colour: i,
+                    start: e.time,
+                    end,
+                });
+            }
+        }
+    }
+    marks
+}
