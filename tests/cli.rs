@@ -1,27 +1,11 @@
 //! The real binary: exit codes (0 ok, 1 invalid model, 2 usage, 3 solver failure, 4 I/O),
 //! files written atomically, every shipped model checks and simulates to finite output.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
+use common::{relapse, shipped_models};
+
 use predicates::prelude::{PredicateBooleanExt, predicate};
-
-fn relapse() -> Command {
-    let mut cmd = Command::cargo_bin("relapse").expect("binary builds");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn shipped_models() -> Vec<PathBuf> {
-    let mut models: Vec<PathBuf> = std::fs::read_dir("models")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    models.sort();
-    assert!(!models.is_empty());
-    models
-}
 
 #[test]
 fn every_shipped_model_checks() {
@@ -350,4 +334,16 @@ fn compare_reports_exposure_metrics_and_checks_its_arguments() {
         .stderr(predicate::str::contains(
             "`--baseline nope` is not among the regimens",
         ));
+}
+
+#[test]
+fn set_values_that_break_the_model_are_shown_in_the_file() {
+    relapse()
+        .args(["simulate", "models/pk_oral_1cpt.toml", "--set", "V=0"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("error: division by zero: this divisor is always 0")
+                .and(predicate::str::contains("models/pk_oral_1cpt.toml:22:11")),
+        );
 }

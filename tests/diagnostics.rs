@@ -3,13 +3,11 @@
 //! it. Set `RELAPSE_BLESS=1` to rewrite the expected files after an intended change, then review
 //! the diff. Exit code 1 (invalid model) is asserted for each.
 
+mod common;
+
+use common::relapse;
+
 use std::path::Path;
-
-use assert_cmd::Command;
-
-fn relapse() -> Command {
-    Command::cargo_bin("relapse").expect("binary builds")
-}
 
 #[test]
 fn every_invalid_fixture_renders_its_expected_diagnostics() {

@@ -2,24 +2,13 @@
 //! and SVG (legend labels, axis titles and the threshold label present as text); values ≤ 0 on
 //! a log axis are clipped and the legend says so; bad file names are usage errors.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{relapse, shipped_models};
+
+use std::path::Path;
+
 use predicates::prelude::predicate;
-
-fn relapse() -> Command {
-    Command::cargo_bin("relapse").expect("binary builds")
-}
-
-fn shipped_models() -> Vec<PathBuf> {
-    let mut models: Vec<PathBuf> = std::fs::read_dir("models")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    models.sort();
-    models
-}
 
 fn png_size(path: &Path) -> (u32, u32) {
     let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());

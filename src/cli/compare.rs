@@ -8,18 +8,16 @@ use relapse::metrics::set_delays;
 
 use super::args::{CompareArgs, FigureArgs};
 use super::figure::{Context, write_figure};
-use super::settings::resolve;
-use super::simulate::{report_warnings, select_regimens, write_atomically};
-use super::{CliError, load_model};
+use super::simulate::{report_warnings, write_atomically};
+use super::{CliError, Prepared, prepare};
 
 pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
-    let model = load_model(&args.model)?;
-    let settings = resolve(&model, &args.solver)?;
-    let compiled = model.compile(&settings.overrides).map_err(|_| {
-        CliError::Usage(
-            "the `--set` values make the model invalid (e.g. a division by zero); see above".to_string(),
-        )
-    })?;
+    let Prepared {
+        model,
+        settings,
+        compiled,
+        regimens,
+    } = prepare(&args.model, &args.solver)?;
     let watchlist = &compiled.monitor.watchlist;
     if watchlist.observable.is_none() && watchlist.exposures.is_empty() {
         return Err(CliError::Usage(format!(
@@ -27,7 +25,6 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
             args.model.display()
         )));
     }
-    let regimens = select_regimens(&compiled, &args.solver.regimens)?;
     let baseline = match &args.baseline {
         None => 0,
         Some(name) => regimens.iter().position(|r| &r.name == name).ok_or_else(|| {

@@ -8,22 +8,19 @@ use relapse::plot::{Curve, DoseMark, Figure, Level, Marker, Panel, render};
 use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
-use super::settings::{RunSettings, resolve};
-use super::simulate::select_regimens;
-use super::{CliError, load_model};
+use super::settings::RunSettings;
+use super::{CliError, Prepared, prepare};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
 const GRID_POINTS: usize = 1500;
 
 pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
-    let model = load_model(&args.model)?;
-    let settings = resolve(&model, &args.solver)?;
-    let compiled = model.compile(&settings.overrides).map_err(|_| {
-        CliError::Usage(
-            "the `--set` values make the model invalid (e.g. a division by zero); see above".to_string(),
-        )
-    })?;
-    let regimens = select_regimens(&compiled, &args.solver.regimens)?;
+    let Prepared {
+        model,
+        settings,
+        compiled,
+        regimens,
+    } = prepare(&args.model, &args.solver)?;
     let mut metrics = Vec::new();
     if compiled.monitor.watchlist.observable.is_some() {
         for regimen in &regimens {

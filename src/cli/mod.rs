@@ -13,10 +13,12 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use relapse::diagnostic::Diagnostics;
-use relapse::model::{self, Model};
+use relapse::model::{self, CompiledModel, Model};
+use relapse::regimen::Regimen;
 
-use args::{CheckArgs, Cli, Command, DiagnosticFormat};
+use args::{CheckArgs, Cli, Command, DiagnosticFormat, SolverArgs};
 use render::FileReport;
+use settings::RunSettings;
 
 /// Exit code for an invalid model.
 pub(crate) const EXIT_INVALID_MODEL: u8 = 1;
@@ -75,32 +77,49 @@ fn styled() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Loads a model, printing its diagnostics (errors, or warnings of a valid model) to stderr.
-pub(crate) fn load_model(path: &Path) -> Result<Model, CliError> {
-    let source = read_source(path)?;
+fn print_diagnostics(path: &Path, source: &str, diagnostics: &Diagnostics) {
     let path_text = path.display().to_string();
-    let print = |diagnostics: &Diagnostics| {
-        let report = FileReport {
-            path: &path_text,
-            source: &source,
-            diagnostics,
-        };
-        eprint!("{}", render::human(&report, styled()));
+    let report = FileReport {
+        path: &path_text,
+        source,
+        diagnostics,
     };
-    match model::load(&source) {
-        Ok(model) => {
-            let mut warnings = Diagnostics::new();
-            warnings.extend(model.warnings.iter().cloned());
-            if !warnings.is_empty() {
-                print(&warnings);
-            }
-            Ok(model)
-        }
-        Err(diagnostics) => {
-            print(&diagnostics);
-            Err(CliError::InvalidModel)
-        }
+    eprint!("{}", render::human(&report, styled()));
+}
+
+/// A model ready to run: loaded, settings resolved, compiled with the `--set` values, and the
+/// regimens selected by `--regimen`.
+pub(crate) struct Prepared {
+    pub(crate) model: Model,
+    pub(crate) settings: RunSettings,
+    pub(crate) compiled: CompiledModel,
+    pub(crate) regimens: Vec<Regimen>,
+}
+
+/// Loads, resolves and compiles the model at `path`, printing any diagnostics to stderr.
+pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliError> {
+    let source = read_source(path)?;
+    let model = model::load(&source).map_err(|diagnostics| {
+        print_diagnostics(path, &source, &diagnostics);
+        CliError::InvalidModel
+    })?;
+    if !model.warnings.is_empty() {
+        let mut warnings = Diagnostics::new();
+        warnings.extend(model.warnings.iter().cloned());
+        print_diagnostics(path, &source, &warnings);
     }
+    let settings = settings::resolve(&model, solver)?;
+    let compiled = model.compile(&settings.overrides).map_err(|diagnostics| {
+        print_diagnostics(path, &source, &diagnostics);
+        CliError::Usage("the `--set` values make the model invalid; see the problems above".to_string())
+    })?;
+    let regimens = simulate::select_regimens(&compiled, &solver.regimens)?;
+    Ok(Prepared {
+        model,
+        settings,
+        compiled,
+        regimens,
+    })
 }
 
 fn check(args: &CheckArgs) -> Result<(), CliError> {

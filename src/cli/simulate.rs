@@ -9,18 +9,16 @@ use relapse::regimen::Regimen;
 use relapse::solve::SolverWarning;
 
 use super::args::SimulateArgs;
-use super::settings::{RunSettings, resolve};
-use super::{CliError, load_model};
+use super::settings::RunSettings;
+use super::{CliError, Prepared, prepare};
 
 pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
-    let model = load_model(&args.model)?;
-    let settings = resolve(&model, &args.solver)?;
-    let compiled = model.compile(&settings.overrides).map_err(|_| {
-        CliError::Usage(
-            "the `--set` values make the model invalid (e.g. a division by zero); see above".to_string(),
-        )
-    })?;
-    let regimens = select_regimens(&compiled, &args.solver.regimens)?;
+    let Prepared {
+        settings,
+        compiled,
+        regimens,
+        ..
+    } = prepare(&args.model, &args.solver)?;
     let columns = select_columns(&compiled, args.outputs.as_deref())?;
     let mut tables = Vec::with_capacity(regimens.len());
     for regimen in regimens {

@@ -1,6 +1,9 @@
 //! Shared test helpers: load and run a model given as TOML text, and a closeness check.
 #![allow(dead_code, unreachable_pub)]
 
+use std::path::PathBuf;
+
+use assert_cmd::Command;
 use relapse::model::{self, CompiledModel};
 use relapse::solve::{Method, Solution, SolverOptions};
 
@@ -35,4 +38,23 @@ pub fn assert_close(a: f64, b: f64, rel: f64, floor: f64, what: &str) {
         err <= rel * b.abs().max(floor),
         "{what}: got {a}, expected {b} (error {err:e}, allowed {rel:e} relative)"
     );
+}
+
+/// The `relapse` binary, without colours.
+pub fn relapse() -> Command {
+    let mut cmd = Command::cargo_bin("relapse").expect("binary builds");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Every model file in `models/`, sorted.
+pub fn shipped_models() -> Vec<PathBuf> {
+    let mut models: Vec<PathBuf> = std::fs::read_dir("models")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    models.sort();
+    assert!(!models.is_empty());
+    models
 }
