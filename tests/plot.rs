@@ -49,7 +49,8 @@ fn every_shipped_model_renders_png_and_svg() {
                 regimen.name
             );
         }
-        assert!(text.contains("time [day]"), "{stem}: x-axis title");
+        let unit = parsed.time_unit.as_deref().unwrap_or("day");
+        assert!(text.contains(&format!("time [{unit}]")), "{stem}: x-axis title");
         if parsed.relapse.is_some() {
             assert!(text.contains("relapse threshold"), "{stem}: threshold label");
         }

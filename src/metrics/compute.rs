@@ -98,7 +98,8 @@ fn below_periods(run: &RegimenRun<'_>, f: usize) -> Vec<(f64, f64)> {
 fn detection(run: &RegimenRun<'_>, f: usize) -> Detection {
     let periods = below_periods(run, f);
     Detection {
-        time_below: periods.iter().map(|(a, b)| b - a).sum(),
+        // fold from +0: an empty f64 sum is −0, which prints as "-0".
+        time_below: periods.iter().fold(0.0, |acc, (a, b)| acc + (b - a)),
         first_below: periods.first().map(|p| p.0),
         last_below: periods.last().map(|p| p.1),
     }
@@ -123,7 +124,9 @@ fn exposure(w: &ExposureWatch, run: &RegimenRun<'_>) -> ExposureMetrics {
         trough_last: troughs.last().copied(),
         auc: run.integrals[w.integral],
         time_above_target: w.above_target.map(|(f, _)| {
-            let below: f64 = below_periods(run, f).iter().map(|(a, b)| b - a).sum();
+            let below = below_periods(run, f)
+                .iter()
+                .fold(0.0, |acc, (a, b)| acc + (b - a));
             // Never having left the target exactly counts as not above it.
             if run.initial_sides[f] == 0 {
                 0.0

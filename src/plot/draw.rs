@@ -22,7 +22,8 @@ pub(super) fn svg(figure: &Figure, path: &Path) -> Result<(), PlotError> {
     draw(figure, SVGBackend::new(path, figure.size).into_drawing_area())
 }
 
-/// Width of the y-label area of every panel, so that the time axes line up.
+/// Smallest width of the y-label area of every panel (all panels share it, so the time axes
+/// line up); widened for long dose-rug row names.
 const LABEL_AREA: u32 = 130;
 /// A log axis shows at most this many decades below the largest value.
 const MAX_DECADES: f64 = 12.0;
@@ -59,17 +60,24 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
     } else {
         ""
     };
-    draw_panel(&main, &figure.main, figure.t_end, main_x_label)?;
+    let longest = rows.iter().map(|r| r.0.chars().count() as u32).max().unwrap_or(0);
+    let label_area = LABEL_AREA.max(7 * longest + 16);
+    draw_panel(&main, &figure.main, (figure.t_end, label_area), main_x_label)?;
     if !rows.is_empty() {
         let rug_x_label = if figure.exposure.is_none() {
             figure.x_label.as_str()
         } else {
             ""
         };
-        draw_rug(&rug, &figure.doses, &rows, (figure.t_end, rug_x_label))?;
+        draw_rug(
+            &rug,
+            &figure.doses,
+            &rows,
+            (figure.t_end, label_area, rug_x_label),
+        )?;
     }
     if let Some(panel) = &figure.exposure {
-        draw_panel(&exposure, panel, figure.t_end, &figure.x_label)?;
+        draw_panel(&exposure, panel, (figure.t_end, label_area), &figure.x_label)?;
     }
     root.present().map_err(err)
 }
@@ -144,14 +152,14 @@ fn decade_label(v: f64) -> String {
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
-    t_end: f64,
+    (t_end, label_area): (f64, u32),
     x_label: &str,
 ) -> Result<(), PlotError> {
     let (bottom, top, floor) = y_range(panel);
     let mut chart = ChartBuilder::on(area)
         .margin(12)
         .x_label_area_size(if x_label.is_empty() { 25 } else { 45 })
-        .y_label_area_size(LABEL_AREA)
+        .y_label_area_size(label_area)
         .build_cartesian_2d(0.0..t_end, bottom..top)
         .map_err(err)?;
     let log_y = panel.log_y;
@@ -257,14 +265,14 @@ fn draw_rug<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     doses: &[DoseMark],
     rows: &[(String, usize)],
-    (t_end, x_label): (f64, &str),
+    (t_end, label_area, x_label): (f64, u32, &str),
 ) -> Result<(), PlotError> {
     let n = rows.len() as f64;
     let mut chart = ChartBuilder::on(area)
         .margin_left(12)
         .margin_right(12)
         .x_label_area_size(if x_label.is_empty() { 20 } else { 40 })
-        .y_label_area_size(LABEL_AREA)
+        .y_label_area_size(label_area)
         .build_cartesian_2d(0.0..t_end, 0.0..n)
         .map_err(err)?;
     let row_names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
