@@ -2,16 +2,18 @@
 //! allocation. The register file holds `[t, y_0 … y_{n-1}, constants…, temporaries…]`; each
 //! instruction writes one register, and instructions come in topological order.
 //!
-//! Speed without `unsafe`: operands are `u16` and the register file is a boxed array of 2¹⁶
-//! entries, so every index is provably in bounds and the compiler drops the checks. A product
+//! Speed without `unsafe`: the register file is a boxed array of 2¹³ entries and every operand
+//! is masked to 13 bits, so every index is provably in bounds and the compiler drops the checks
+//! (a 64 KiB file: small enough to allocate cheaply for every compiled program). A product
 //! used only by one sum or difference is fused into it (`a*b + c` in one instruction, rounded
 //! exactly as the two separate operations would be).
 
 use super::graph::{Graph, Node, NodeId};
 use super::ops::{Op1, Op2, nan_max, nan_min};
 
-/// Size of the register file: every `u16` operand indexes it without a bounds check.
-const REGISTERS: usize = 1 << 16;
+/// Size of the register file; operands are masked with `MASK`, so indexing needs no check.
+const REGISTERS: usize = 1 << 13;
+const MASK: usize = REGISTERS - 1;
 
 type Reg = u16;
 
@@ -271,14 +273,14 @@ impl Program {
 fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
     macro_rules! bin {
         ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
-            let ($x, $y) = (r[$a as usize], r[$b as usize]);
-            r[$d as usize] = $e;
+            let ($x, $y) = (r[$a as usize & MASK], r[$b as usize & MASK]);
+            r[$d as usize & MASK] = $e;
         }};
     }
     macro_rules! un {
         ($d:expr, $a:expr, |$x:ident| $e:expr) => {{
-            let $x = r[$a as usize];
-            r[$d as usize] = $e;
+            let $x = r[$a as usize & MASK];
+            r[$d as usize & MASK] = $e;
         }};
     }
     match instruction {
@@ -297,22 +299,44 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::NotEq(d, a, b) => bin!(d, a, b, |x, y| truth(x != y)),
         Instr::And(d, a, b) => bin!(d, a, b, |x, y| truth(x != 0.0 && y != 0.0)),
         Instr::Or(d, a, b) => bin!(d, a, b, |x, y| truth(x != 0.0 || y != 0.0)),
-        Instr::MulAdd(d, a, b, c) => r[d as usize] = r[a as usize] * r[b as usize] + r[c as usize],
-        Instr::MulSub(d, a, b, c) => r[d as usize] = r[a as usize] * r[b as usize] - r[c as usize],
-        Instr::SubMul(d, a, b, c) => r[d as usize] = r[c as usize] - r[a as usize] * r[b as usize],
-        Instr::Mul3(d, a, b, c) => r[d as usize] = r[a as usize] * r[b as usize] * r[c as usize],
+        Instr::MulAdd(d, a, b, c) => {
+            r[d as usize & MASK] = r[a as usize & MASK] * r[b as usize & MASK] + r[c as usize & MASK]
+        }
+        Instr::MulSub(d, a, b, c) => {
+            r[d as usize & MASK] = r[a as usize & MASK] * r[b as usize & MASK] - r[c as usize & MASK]
+        }
+        Instr::SubMul(d, a, b, c) => {
+            r[d as usize & MASK] = r[c as usize & MASK] - r[a as usize & MASK] * r[b as usize & MASK]
+        }
+        Instr::Mul3(d, a, b, c) => {
+            r[d as usize & MASK] = r[a as usize & MASK] * r[b as usize & MASK] * r[c as usize & MASK]
+        }
         Instr::MulMulAdd(d, a, b, c, e) => {
-            r[d as usize] = r[a as usize] * r[b as usize] + r[c as usize] * r[e as usize]
+            r[d as usize & MASK] =
+                r[a as usize & MASK] * r[b as usize & MASK] + r[c as usize & MASK] * r[e as usize & MASK]
         }
         Instr::MulMulSub(d, a, b, c, e) => {
-            r[d as usize] = r[a as usize] * r[b as usize] - r[c as usize] * r[e as usize]
+            r[d as usize & MASK] =
+                r[a as usize & MASK] * r[b as usize & MASK] - r[c as usize & MASK] * r[e as usize & MASK]
         }
-        Instr::Add3(d, a, b, c) => r[d as usize] = (r[a as usize] + r[b as usize]) + r[c as usize],
-        Instr::DivAdd(d, a, b, c) => r[d as usize] = r[a as usize] / r[b as usize] + r[c as usize],
-        Instr::DivSub(d, a, b, c) => r[d as usize] = r[a as usize] / r[b as usize] - r[c as usize],
-        Instr::SubDiv(d, a, b, c) => r[d as usize] = r[c as usize] - r[a as usize] / r[b as usize],
-        Instr::DivSum(d, a, b, c) => r[d as usize] = r[a as usize] / (r[b as usize] + r[c as usize]),
-        Instr::MulDiv(d, a, b, c) => r[d as usize] = (r[a as usize] * r[b as usize]) / r[c as usize],
+        Instr::Add3(d, a, b, c) => {
+            r[d as usize & MASK] = (r[a as usize & MASK] + r[b as usize & MASK]) + r[c as usize & MASK]
+        }
+        Instr::DivAdd(d, a, b, c) => {
+            r[d as usize & MASK] = r[a as usize & MASK] / r[b as usize & MASK] + r[c as usize & MASK]
+        }
+        Instr::DivSub(d, a, b, c) => {
+            r[d as usize & MASK] = r[a as usize & MASK] / r[b as usize & MASK] - r[c as usize & MASK]
+        }
+        Instr::SubDiv(d, a, b, c) => {
+            r[d as usize & MASK] = r[c as usize & MASK] - r[a as usize & MASK] / r[b as usize & MASK]
+        }
+        Instr::DivSum(d, a, b, c) => {
+            r[d as usize & MASK] = r[a as usize & MASK] / (r[b as usize & MASK] + r[c as usize & MASK])
+        }
+        Instr::MulDiv(d, a, b, c) => {
+            r[d as usize & MASK] = (r[a as usize & MASK] * r[b as usize & MASK]) / r[c as usize & MASK]
+        }
         Instr::Neg(d, a) => un!(d, a, |x| -x),
         Instr::Not(d, a) => un!(d, a, |x| truth(x == 0.0)),
         Instr::Exp(d, a) => un!(d, a, |x| x.exp()),
@@ -324,10 +348,10 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Ceil(d, a) => un!(d, a, |x| x.ceil()),
         Instr::PowI(d, a, n) => un!(d, a, |x| x.powi(i32::from(n))),
         Instr::Select(d, c, a, b) => {
-            r[d as usize] = if r[c as usize] != 0.0 {
-                r[a as usize]
+            r[d as usize & MASK] = if r[c as usize & MASK] != 0.0 {
+                r[a as usize & MASK]
             } else {
-                r[b as usize]
+                r[b as usize & MASK]
             }
         }
     }
