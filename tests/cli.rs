@@ -168,7 +168,9 @@ fn usage_errors_exit_2_with_a_hint() {
         ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("would overwrite the model file"));
+        .stderr(predicate::str::contains(
+            "is the model file; choose another output name",
+        ));
 }
 
 #[test]

@@ -9,6 +9,7 @@ use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
 use super::settings::RunSettings;
+use super::simulate::refuse_to_overwrite;
 use super::{CliError, Prepared, prepare};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
@@ -54,16 +55,7 @@ pub(crate) fn write_figure(
     metrics: &[RegimenMetrics],
     (out, model_path): (&Path, &Path),
 ) -> Result<(), CliError> {
-    if out
-        .canonicalize()
-        .ok()
-        .is_some_and(|o| model_path.canonicalize().ok() == Some(o))
-    {
-        return Err(CliError::Usage(format!(
-            "`--out {}` would overwrite the model file",
-            out.display()
-        )));
-    }
+    refuse_to_overwrite(out, model_path)?;
     let mut traces = Vec::with_capacity(context.regimens.len());
     for regimen in context.regimens {
         let trace = context

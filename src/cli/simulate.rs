@@ -71,6 +71,17 @@ fn run_regimen(
     })
 }
 
+/// A usage error if `out` is the model file `input` itself (never overwrite an input).
+pub(crate) fn refuse_to_overwrite(out: &Path, input: &Path) -> Result<(), CliError> {
+    match (out.canonicalize(), input.canonicalize()) {
+        (Ok(a), Ok(b)) if a == b => Err(CliError::Usage(format!(
+            "`{}` is the model file; choose another output name",
+            out.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Prints solver warnings of one regimen run to stderr.
 pub(crate) fn report_warnings(regimen: &str, warnings: &[SolverWarning]) {
     for warning in warnings {
@@ -141,16 +152,7 @@ fn select_columns(compiled: &CompiledModel, wanted: Option<&[String]>) -> Result
 /// Writes through a temporary file in the same folder, then renames, so a reader never sees a
 /// partial file; refuses to overwrite the model itself.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8], input: &Path) -> Result<(), CliError> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    };
-    if same(path, input) {
-        return Err(CliError::Usage(format!(
-            "`--out {}` would overwrite the model file",
-            path.display()
-        )));
-    }
+    refuse_to_overwrite(path, input)?;
     let io = |e: std::io::Error| CliError::Io(format!("cannot write `{}`: {e}", path.display()));
     relapse::atomic::write_atomically(path, |tmp| std::fs::write(tmp, bytes)).map_err(io)
 }
