@@ -59,14 +59,6 @@ fn partial(graph: &mut Graph, node: NodeId, v: Variable, memo: &mut HashMap<Node
             let (da, db) = (partial(graph, a, v, memo), partial(graph, b, v, memo));
             binary(graph, op, (a, da), (b, db), node)
         }
-        Node::PowI(x, n) => {
-            // d(xⁿ) = n·xⁿ⁻¹·dx
-            let dx = partial(graph, x, v, memo);
-            let power = if n - 1 == 0 { one } else { graph.powi(x, n - 1) };
-            let n = graph.constant(f64::from(n));
-            let scaled = graph.binary(Op2::Mul, n, power);
-            graph.binary(Op2::Mul, scaled, dx)
-        }
         Node::Select(c, a, b) => {
             let (da, db) = (partial(graph, a, v, memo), partial(graph, b, v, memo));
             graph.select(c, da, db)

@@ -68,7 +68,6 @@ enum Instr {
     Abs(Reg, Reg),
     Floor(Reg, Reg),
     Ceil(Reg, Reg),
-    PowI(Reg, Reg, i16),
     Select(Reg, Reg, Reg, Reg),
 }
 
@@ -142,7 +141,7 @@ fn use_counts(graph: &Graph, roots: &[NodeId], needed: &[bool]) -> Vec<u32> {
 
 fn children(node: Node, mut visit: impl FnMut(NodeId)) {
     match node {
-        Node::Unary(_, x) | Node::PowI(x, _) => visit(x),
+        Node::Unary(_, x) => visit(x),
         Node::Binary(_, a, b) => {
             visit(a);
             visit(b);
@@ -346,7 +345,6 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Abs(d, a) => un!(d, a, |x| x.abs()),
         Instr::Floor(d, a) => un!(d, a, |x| x.floor()),
         Instr::Ceil(d, a) => un!(d, a, |x| x.ceil()),
-        Instr::PowI(d, a, n) => un!(d, a, |x| x.powi(i32::from(n))),
         Instr::Select(d, c, a, b) => {
             r[d as usize & MASK] = if r[c as usize & MASK] != 0.0 {
                 r[a as usize & MASK]
@@ -387,7 +385,6 @@ fn instruction(graph: &Graph, node: Node, d: Reg, register_of: &[Reg], absorbed:
             (Op2::Div, Some((Op2::Mul, x, y)), None) => Instr::MulDiv(d, x, y, r(b)),
             other => unreachable!("fusion_plan never produces {other:?}"),
         },
-        Node::PowI(x, n) => Instr::PowI(d, r(x), n as i16),
         Node::Select(c, a, b) => Instr::Select(d, r(c), r(a), r(b)),
         Node::Const(_) | Node::Time | Node::State(_) => unreachable!("leaves have no instruction"),
     }
