@@ -100,12 +100,15 @@ impl Graph {
         self.intern(Node::Binary(op, a, b))
     }
 
-    /// Rewrites that give bit-identical results (or a few ulp for integer powers).
+    /// Rewrites that give bit-identical results.
     fn simplify(&mut self, op: Op2, a: NodeId, b: NodeId, cb: Option<f64>) -> Option<NodeId> {
         let ca = self.constant_value(a);
+        // Only IEEE identities: `x + 0` is not one (it turns −0 into +0), `x − (+0)` is.
+        let positive_zero = cb.is_some_and(|c| c.to_bits() == 0);
         match (op, ca, cb) {
-            (Op2::Mul, Some(1.0), _) | (Op2::Add, Some(0.0), _) => Some(b),
-            (Op2::Mul | Op2::Div, _, Some(1.0)) | (Op2::Add | Op2::Sub, _, Some(0.0)) => Some(a),
+            (Op2::Mul, Some(1.0), _) => Some(b),
+            (Op2::Mul | Op2::Div, _, Some(1.0)) => Some(a),
+            (Op2::Sub, _, _) if positive_zero => Some(a),
             (Op2::Pow, _, Some(e)) => self.simplify_power(a, e),
             _ => None,
         }
