@@ -57,6 +57,16 @@ enum Instr {
     SubDiv(Reg, Reg, Reg, Reg),
     /// `d = a / (b + c)`
     DivSum(Reg, Reg, Reg, Reg),
+    /// `d = (a - b) + c`
+    SubAdd(Reg, Reg, Reg, Reg),
+    /// `d = (a + b) - c`
+    AddSub(Reg, Reg, Reg, Reg),
+    /// `d = (a - b) - c`
+    Sub3(Reg, Reg, Reg, Reg),
+    /// `d = c - (a + b)`
+    SubSum(Reg, Reg, Reg, Reg),
+    /// `d = c - (a - b)`
+    SubDiff(Reg, Reg, Reg, Reg),
     /// `d = (a*b) / c`
     MulDiv(Reg, Reg, Reg, Reg),
     Neg(Reg, Reg),
@@ -171,6 +181,8 @@ fn fusion_plan(parent: Op2, left: Option<Op2>, right: Option<Op2>) -> (bool, boo
         (Mul, _, Some(Mul)) => (false, true),
         (Div, _, Some(Add)) => (false, true),
         (Div, Some(Mul), _) => (true, false),
+        (Add, Some(Sub), _) | (Sub, Some(Add | Sub), _) => (true, false),
+        (Add, _, Some(Sub)) | (Sub, _, Some(Add | Sub)) => (false, true),
         _ => (false, false),
     }
 }
@@ -178,8 +190,20 @@ fn fusion_plan(parent: Op2, left: Option<Op2>, right: Option<Op2>) -> (bool, boo
 /// Which single-use operations are fused into their parent instruction (see [`fusion_plan`]).
 fn fusions(graph: &Graph, needed: &[bool], uses: &[u32]) -> Vec<bool> {
     let mut absorbed = vec![false; graph.nodes.len()];
+    let single_use_op = |id: NodeId| match graph.nodes[id.0 as usize] {
+        Node::Binary(op, _, _) if uses[id.0 as usize] == 1 => Some(op),
+        _ => None,
+    };
+    // Top-down greed saves one instruction per claim, except when the claimed operand could
+    // have fused both of its own operands (a*b ± c*e): leave those to fuse themselves.
     let fusible_op = |id: NodeId, absorbed: &[bool]| match graph.nodes[id.0 as usize] {
-        Node::Binary(op, _, _) if uses[id.0 as usize] == 1 && !absorbed[id.0 as usize] => Some(op),
+        Node::Binary(op, a, b)
+            if uses[id.0 as usize] == 1
+                && !absorbed[id.0 as usize]
+                && fusion_plan(op, single_use_op(a), single_use_op(b)) != (true, true) =>
+        {
+            Some(op)
+        }
         _ => None,
     };
     // Parents come after children, so walking backwards lets a parent claim an operand first;
@@ -258,12 +282,15 @@ impl Program {
     pub fn eval(&mut self, t: f64, y: &[f64], out: &mut [f64]) {
         let r = &mut *self.registers;
         r[0] = t;
-        r[1..=self.state_count].copy_from_slice(y);
+        // Element-wise (not `copy_from_slice`): a handful of states is cheaper than a memcpy call.
+        for (slot, &value) in r[1..].iter_mut().zip(&y[..self.state_count]) {
+            *slot = value;
+        }
         for instruction in &self.instructions {
             execute(r, *instruction);
         }
         for (o, &reg) in out.iter_mut().zip(&self.results) {
-            *o = r[reg as usize];
+            *o = r[reg as usize & MASK];
         }
     }
 }
@@ -333,6 +360,21 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::DivSum(d, a, b, c) => {
             r[d as usize & MASK] = r[a as usize & MASK] / (r[b as usize & MASK] + r[c as usize & MASK])
         }
+        Instr::SubAdd(d, a, b, c) => {
+            r[d as usize & MASK] = (r[a as usize & MASK] - r[b as usize & MASK]) + r[c as usize & MASK]
+        }
+        Instr::AddSub(d, a, b, c) => {
+            r[d as usize & MASK] = (r[a as usize & MASK] + r[b as usize & MASK]) - r[c as usize & MASK]
+        }
+        Instr::Sub3(d, a, b, c) => {
+            r[d as usize & MASK] = (r[a as usize & MASK] - r[b as usize & MASK]) - r[c as usize & MASK]
+        }
+        Instr::SubSum(d, a, b, c) => {
+            r[d as usize & MASK] = r[c as usize & MASK] - (r[a as usize & MASK] + r[b as usize & MASK])
+        }
+        Instr::SubDiff(d, a, b, c) => {
+            r[d as usize & MASK] = r[c as usize & MASK] - (r[a as usize & MASK] - r[b as usize & MASK])
+        }
         Instr::MulDiv(d, a, b, c) => {
             r[d as usize & MASK] = (r[a as usize & MASK] * r[b as usize & MASK]) / r[c as usize & MASK]
         }
@@ -383,6 +425,12 @@ fn instruction(graph: &Graph, node: Node, d: Reg, register_of: &[Reg], absorbed:
             (Op2::Mul, None, Some((Op2::Mul, x, y))) => Instr::Mul3(d, x, y, r(a)),
             (Op2::Div, None, Some((Op2::Add, x, y))) => Instr::DivSum(d, r(a), x, y),
             (Op2::Div, Some((Op2::Mul, x, y)), None) => Instr::MulDiv(d, x, y, r(b)),
+            (Op2::Add, Some((Op2::Sub, x, y)), None) => Instr::SubAdd(d, x, y, r(b)),
+            (Op2::Add, None, Some((Op2::Sub, x, y))) => Instr::SubAdd(d, x, y, r(a)),
+            (Op2::Sub, Some((Op2::Add, x, y)), None) => Instr::AddSub(d, x, y, r(b)),
+            (Op2::Sub, Some((Op2::Sub, x, y)), None) => Instr::Sub3(d, x, y, r(b)),
+            (Op2::Sub, None, Some((Op2::Add, x, y))) => Instr::SubSum(d, x, y, r(a)),
+            (Op2::Sub, None, Some((Op2::Sub, x, y))) => Instr::SubDiff(d, x, y, r(a)),
             other => unreachable!("fusion_plan never produces {other:?}"),
         },
         Node::Select(c, a, b) => Instr::Select(d, r(c), r(a), r(b)),
