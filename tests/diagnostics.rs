@@ -104,3 +104,25 @@ fn escaped_expression_strings_point_at_the_whole_string() {
     );
     assert!(Path::new(&path).exists());
 }
+
+#[test]
+fn an_unused_parameter_is_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unused.toml");
+    std::fs::write(
+        &path,
+        "[model]\nname = \"w\"\n[parameters]\nk = 1\nkk = 2\n[states]\nx = 1\n[equations]\nx = \"-k * x\"\n",
+    )
+    .unwrap();
+    let output = relapse()
+        .args(["check", "--format", "short"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(":5:1: warning: parameter `kk` is never used"),
+        "{stderr}"
+    );
+}

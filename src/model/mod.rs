@@ -230,9 +230,48 @@ pub fn load(source: &str) -> Result<Model, Diagnostics> {
     }
     match model {
         Some(mut model) if !diagnostics.has_errors() => {
+            diagnostics.extend(model.unused_parameters());
             model.warnings = diagnostics.into_iter().collect();
             Ok(model)
         }
         _ => Err(diagnostics),
+    }
+}
+
+impl Model {
+    /// Every expression in the model: initial values, derived values, equations, outputs, the
+    /// relapse observable and dose quantities.
+    fn expressions(&self) -> Vec<&Expr> {
+        let mut all: Vec<&Expr> = self.states.iter().map(|s| &s.initial).collect();
+        all.extend(self.derived.iter().map(|d| &d.expr));
+        all.extend(&self.equations);
+        all.extend(self.outputs.iter().map(|o| &o.expr));
+        all.extend(self.relapse.iter().map(|r| &r.observable));
+        for dose in self.regimens.iter().flat_map(|r| &r.doses) {
+            all.push(&dose.amount);
+            all.extend(dose.lag.iter().chain(&dose.bioavailability));
+            all.extend(dose.infusion.iter().map(|i| match i {
+                InfusionSpec::Duration(e) | InfusionSpec::Rate(e) => e,
+            }));
+        }
+        all
+    }
+
+    /// A warning for each parameter that no expression uses (often a typo elsewhere).
+    fn unused_parameters(&self) -> Vec<Diagnostic> {
+        let mut used = std::collections::HashSet::new();
+        for expr in self.expressions() {
+            expr.for_each_name(&mut |name, _| {
+                used.insert(name.to_string());
+            });
+        }
+        self.parameters
+            .iter()
+            .filter(|p| !used.contains(&p.name))
+            .map(|p| {
+                Diagnostic::warning(p.span, format!("parameter `{}` is never used", p.name))
+                    .with_hint("remove it, or check the expressions for a misspelt name")
+            })
+            .collect()
     }
 }
