@@ -41,17 +41,29 @@ impl Tolerance<'_> {
     }
 }
 
-/// `out = y + h · Σ_j a_j k_j`, skipping zero coefficients (column-wise, so it vectorises).
+/// `out = y + h · Σ_j a_j k_j`, skipping zero coefficients (column-wise, so it vectorises; the
+/// first term initialises `out`, which avoids a `memcpy` call for a handful of states).
 #[inline]
 pub(crate) fn combine(out: &mut [f64], y: &[f64], h: f64, a: &[f64], k: &[Vec<f64>]) {
-    out.copy_from_slice(y);
+    let mut initialised = false;
     for (&aj, kj) in a.iter().zip(k) {
-        if aj != 0.0 {
-            let c = h * aj;
+        if aj == 0.0 {
+            continue;
+        }
+        let c = h * aj;
+        if initialised {
             for (o, &kji) in out.iter_mut().zip(kj) {
                 *o += c * kji;
             }
+        } else {
+            for ((o, &yi), &kji) in out.iter_mut().zip(y).zip(kj) {
+                *o = yi + c * kji;
+            }
+            initialised = true;
         }
+    }
+    if !initialised {
+        out.copy_from_slice(y);
     }
 }
 
