@@ -295,3 +295,28 @@ fn measuring_takes_the_same_steps_as_simulating() {
         "same final state",
     );
 }
+
+#[test]
+fn dop853_dense_output_locates_the_same_events() {
+    // The 7th-order continuous extension must place Stein's nadir and relapse as exactly as
+    // DOPRI5's does (closed forms, 1e-8).
+    let m = compile(STEIN);
+    let mut options = SolverOptions::new(2);
+    options.method = relapse::solve::Method::Dop853;
+    options.rtol = 1e-10;
+    options.atol = vec![1e-14; 2];
+    let o = m
+        .measure(&m.regimens[0], 500.0, &options)
+        .unwrap()
+        .metrics
+        .observable
+        .unwrap();
+    let (d, g) = (0.02_f64, 0.002_f64);
+    let f = |t: f64| (-d * t).exp() + (g * t).exp() - 1.0;
+    let t_nadir = (d / g).ln() / (d + g);
+    assert_close(o.nadir.time, t_nadir, 1e-8, 1.0, "DOP853 nadir time");
+    let relapse = bisect(|t| f(t) - 1.0, t_nadir, 500.0);
+    assert_close(o.relapse_time.unwrap(), relapse, 1e-8, 1.0, "DOP853 relapse time");
+    let auc = -(-d * 500.0_f64).exp_m1() / d + (g * 500.0_f64).exp_m1() / g - 500.0;
+    assert_close(o.auc, auc, 1e-8, 1.0, "DOP853 AUC");
+}

@@ -201,14 +201,26 @@ fn draw_panel<DB: DrawingBackend>(
         let label = EmptyElement::at((t_end, y)) + Text::new(level.label.clone(), (-width, -18), font);
         chart.draw_series(std::iter::once(label)).map_err(err)?;
     }
-    for marker in &panel.markers {
+    // Labels alternate below and above their markers in time order, so that markers close in
+    // time (two relapses a few days apart) keep readable labels.
+    let mut order: Vec<usize> = (0..panel.markers.len()).collect();
+    order.sort_by(|&i, &j| panel.markers[i].at.0.total_cmp(&panel.markers[j].at.0));
+    for (rank, &index) in order.iter().enumerate() {
+        let marker = &panel.markers[index];
         let at = (marker.at.0, y_of(marker.at.1));
         let c = colour(marker.colour);
         let font = ("sans-serif", 14).into_font().color(&c);
+        // Near the right edge the label goes to the left of the marker.
+        let x = if marker.at.0 > 0.85 * t_end {
+            -8 - 7 * marker.label.chars().count() as i32
+        } else {
+            8
+        };
+        let offset = if rank % 2 == 0 { (x, 4) } else { (x, -20) };
         let element = EmptyElement::at(at)
             + Circle::new((0, 0), 5, c.filled())
             + Cross::new((0, 0), 8, c.stroke_width(2))
-            + Text::new(marker.label.clone(), (8, 4), font);
+            + Text::new(marker.label.clone(), offset, font);
         chart.draw_series(std::iter::once(element)).map_err(err)?;
     }
     chart
