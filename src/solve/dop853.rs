@@ -3,7 +3,9 @@
 //! Hairer, Nørsett & Wanner, §II.10). Stage k₁₃ = f(t+h, y₁) is reused as k₁ of the next step.
 
 use super::OdeSystem;
-use super::method::{Rhs, RungeKutta, Tolerance, combine, ratio_of_norms, weighted_sum};
+use super::method::{
+    Rhs, RungeKutta, Tolerance, combine, hermite_coefficients, stiffness_ratio, weighted_sum,
+};
 use super::tableau::dop853::{A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A14, A15, A16, B, BHH, C, D, E};
 
 const STEP_ROWS: [&[f64]; 11] = [&A2, &A3, &A4, &A5, &A6, &A7, &A8, &A9, &A10, &A11, &A12];
@@ -96,14 +98,7 @@ impl RungeKutta for Dop853 {
             rhs.eval(t + C[13 + s] * h, &self.y_dense_stage, &mut self.k[13 + s]);
         }
         let [r1, r2, r3, r4, rest @ ..] = &mut self.dense;
-        for i in 0..y.len() {
-            let ydiff = self.y_new[i] - y[i];
-            let bspl = h * self.k[0][i] - ydiff;
-            r1[i] = y[i];
-            r2[i] = ydiff;
-            r3[i] = bspl;
-            r4[i] = ydiff - h * self.k[12][i] - bspl;
-        }
+        hermite_coefficients([r1, r2, r3, r4], (y, &self.y_new), (&self.k[0], &self.k[12]), h);
         for (r, d) in rest.iter_mut().zip(&D) {
             weighted_sum(r, h, d, &self.k);
         }
@@ -112,18 +107,12 @@ impl RungeKutta for Dop853 {
 
     fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64 {
         // After accept, k₁₃ = f(t+h, y₁) lives in k[0]; k₁₂ was evaluated at t+h from y_stage.
-        let num = self.k[0]
-            .iter()
-            .zip(&self.k[11])
-            .take(controlled)
-            .map(|(a, b)| a - b);
-        let den = self
-            .y_new
-            .iter()
-            .zip(&self.y_stage)
-            .take(controlled)
-            .map(|(a, b)| a - b);
-        h.abs() * ratio_of_norms(num, den)
+        stiffness_ratio(
+            h,
+            (&self.k[0], &self.k[11]),
+            (&self.y_new, &self.y_stage),
+            controlled,
+        )
     }
 }
 

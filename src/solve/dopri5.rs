@@ -3,7 +3,7 @@
 //! Notation: k₁…k₇ stages, y₁ the 5th-order solution, θ ∈ [0, 1] the position in the step.
 
 use super::OdeSystem;
-use super::method::{Rhs, RungeKutta, Tolerance, combine, ratio_of_norms};
+use super::method::{Rhs, RungeKutta, Tolerance, combine, hermite_coefficients, stiffness_ratio};
 use super::tableau::dp5::{
     A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64, A65, B1, B3, B4, B5, B6, C2, C3,
     C4, C5, D1, D3, D4, D5, D6, D7, E1, E3, E4, E5, E6, E7,
@@ -95,15 +95,10 @@ impl RungeKutta for Dopri5 {
         }
         // y(t+θh) = r₁ + θ(r₂ + (1−θ)(r₃ + θ(r₄ + (1−θ) r₅)))
         let [r1, r2, r3, r4, r5] = &mut self.dense;
-        for i in 0..y.len() {
-            let ydiff = self.y_new[i] - y[i];
-            let bspl = h * self.k[0][i] - ydiff;
-            r1[i] = y[i];
-            r2[i] = ydiff;
-            r3[i] = bspl;
-            r4[i] = ydiff - h * self.k[6][i] - bspl;
-            let k = &self.k;
-            r5[i] =
+        let k = &self.k;
+        hermite_coefficients([r1, r2, r3, r4], (y, &self.y_new), (&k[0], &k[6]), h);
+        for (i, r) in r5.iter_mut().enumerate() {
+            *r =
                 h * (D1 * k[0][i] + D3 * k[2][i] + D4 * k[3][i] + D5 * k[4][i] + D6 * k[5][i] + D7 * k[6][i]);
         }
         // First same as last: k₇ = f(t+h, y₁) starts the next step.
@@ -111,19 +106,13 @@ impl RungeKutta for Dopri5 {
     }
 
     fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64 {
-        // After accept, k₇ lives in k[0]; k₆ and k₇ are both evaluated at t+h.
-        let num = self.k[0]
-            .iter()
-            .zip(&self.k[5])
-            .take(controlled)
-            .map(|(a, b)| a - b);
-        let den = self
-            .y_new
-            .iter()
-            .zip(&self.y_stage)
-            .take(controlled)
-            .map(|(a, b)| a - b);
-        h.abs() * ratio_of_norms(num, den)
+        // After accept, k₇ lives in k[0]; k₆ (from y_stage) and k₇ are both evaluated at t+h.
+        stiffness_ratio(
+            h,
+            (&self.k[0], &self.k[5]),
+            (&self.y_new, &self.y_stage),
+            controlled,
+        )
     }
 }
 

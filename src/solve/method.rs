@@ -100,16 +100,51 @@ pub(crate) trait RungeKutta: super::observer::Interpolant {
     /// The solution at `t + h` of the last attempt.
     fn y_new(&self) -> &[f64];
     /// After acceptance: builds the dense output over `[t, t + h]` if `dense` (only then is
-    /// [`RungeKutta::interpolate`] valid) and sets `k_start` to f(t+h, y₁).
+    /// `Interpolant::interpolate` valid) and sets `k_start` to f(t+h, y₁).
     fn accept<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, step: (f64, f64), y: &[f64], dense: bool);
     /// Estimate of h·|λ| over the first `controlled` states for the last accepted step
     /// (Hairer's stiffness test).
     fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64;
 }
 
-/// √(Σ aᵢ² / Σ bᵢ²), guarded against an empty denominator.
-pub(crate) fn ratio_of_norms(a: impl Iterator<Item = f64>, b: impl Iterator<Item = f64>) -> f64 {
-    let num: f64 = a.map(|x| x * x).sum();
-    let den: f64 = b.map(|x| x * x).sum();
-    if den > 0.0 { (num / den).sqrt() } else { 0.0 }
+/// Hairer's stiffness estimate h·|λ| ≈ h·‖f(t+h, y₁) − f(t+h, ỹ)‖ / ‖y₁ − ỹ‖ from two stages
+/// evaluated at t + h, over the first `controlled` states.
+pub(crate) fn stiffness_ratio(
+    h: f64,
+    stages: (&[f64], &[f64]),
+    states: (&[f64], &[f64]),
+    controlled: usize,
+) -> f64 {
+    let squared = |(a, b): (&[f64], &[f64])| -> f64 {
+        a.iter()
+            .zip(b)
+            .take(controlled)
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum()
+    };
+    let (num, den) = (squared(stages), squared(states));
+    if den > 0.0 {
+        h.abs() * (num / den).sqrt()
+    } else {
+        0.0
+    }
+}
+
+/// The cubic Hermite part shared by both continuous extensions (Hairer's `rcont1…4`):
+/// r₁ = y₀, r₂ = y₁ − y₀, r₃ = h·f₀ − r₂, r₄ = r₂ − h·f₁ − r₃.
+pub(crate) fn hermite_coefficients(
+    r: [&mut [f64]; 4],
+    (y0, y1): (&[f64], &[f64]),
+    (f0, f1): (&[f64], &[f64]),
+    h: f64,
+) {
+    let [r1, r2, r3, r4] = r;
+    for i in 0..y0.len() {
+        let ydiff = y1[i] - y0[i];
+        let bspl = h * f0[i] - ydiff;
+        r1[i] = y0[i];
+        r2[i] = ydiff;
+        r3[i] = bspl;
+        r4[i] = ydiff - h * f1[i] - bspl;
+    }
 }
