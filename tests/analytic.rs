@@ -176,3 +176,12 @@ G = "b * G * log(K / G)"
         }
     }
 }
+
+#[test]
+fn a_model_without_regimens_gets_one_untreated_run() {
+    // The library, not just the CLI, provides the untreated run.
+    let m = compile("[model]\nname = \"n\"\n[states]\nx = 1\n[equations]\nx = \"-x\"\n");
+    assert_eq!(m.regimens.len(), 1);
+    assert_eq!(m.regimens[0].name, "untreated");
+    assert!(m.regimens[0].doses.is_empty());
+}

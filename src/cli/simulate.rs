@@ -93,15 +93,11 @@ pub(crate) fn report_warnings(regimen: &str, warnings: &[SolverWarning]) {
     }
 }
 
-/// The regimens to run; a model without `[regimens]` has one untreated run.
+/// The regimens named on the command line (all of the model's when none are named).
 pub(crate) fn select_regimens(compiled: &CompiledModel, names: &[String]) -> Result<Vec<Regimen>, CliError> {
-    let available = if compiled.regimens.is_empty() {
-        vec![Regimen::untreated()]
-    } else {
-        compiled.regimens.clone()
-    };
+    let available = &compiled.regimens;
     if names.is_empty() {
-        return Ok(available);
+        return Ok(available.clone());
     }
     names
         .iter()

@@ -31,7 +31,8 @@ pub struct CompiledModel {
     pub outputs: Program,
     /// Initial state vector.
     pub initial_state: Vec<f64>,
-    /// Regimens with numeric doses, in file order.
+    /// Regimens with numeric doses, in file order; a model without `[regimens]` gets one
+    /// dose-free regimen named `untreated`.
     pub regimens: Vec<Regimen>,
     /// Parameter values in use (after overrides), in file order.
     pub parameter_values: Vec<f64>,
@@ -65,7 +66,10 @@ impl Model {
             title: r.title.clone(),
             doses: r.doses.iter().filter_map(|d| c.dose(d, &constants)).collect(),
         });
-        let regimens = regimens.collect();
+        let mut regimens: Vec<Regimen> = regimens.collect();
+        if regimens.is_empty() {
+            regimens.push(Regimen::untreated());
+        }
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
