@@ -22,3 +22,4 @@ pub mod plot;
 pub mod regimen;
 pub mod solve;
 pub mod suggest;
+pub mod survival;
