@@ -84,3 +84,43 @@ fn overlapping_infusions_add_their_rates() {
     assert_close(v[1].1, 16.0, 1e-12, 1.0, "Y(3)");
     assert_close(v[2].1, 20.0, 1e-12, 1.0, "Y(4)");
 }
+
+/// Y' = 0 (an accumulator) with the regimen's doses given by `doses`; Y at `t`.
+fn accumulated(doses: &str, t: f64) -> f64 {
+    let toml = format!(
+        "[model]\nname = \"a\"\n[states]\nY = 0\n[equations]\nY = \"0\"\n[regimens.r]\ndoses = [ {doses} ]\n"
+    );
+    let m = compile(&toml);
+    run(&m, 0, t, &[t], &SolverOptions::new(1)).state(0)[0]
+}
+
+#[test]
+fn degenerate_infusions_deliver_their_whole_amount_as_a_bolus() {
+    // At t = 1e6 an ulp is 1.2e-10. Rate 1e20 lasts 1e-19 (stop == start: the whole amount used
+    // to be lost); 1e-10 is under the resolution 16·ε·1e6 ≈ 3.6e-9 (it used to fail as "step
+    // size fell"). Both become a bolus of 10. 1e-8 stays an infusion, whose rate is set on the
+    // rounded stop time, so it delivers 10 too.
+    for infusion in ["rate = 1e20", "duration = 1e-10", "duration = 1e-8"] {
+        let doses = format!("{{ target = \"Y\", amount = 10, start = 1e6, {infusion} }}");
+        assert_close(accumulated(&doses, 1e6 + 1.0), 10.0, 1e-12, 1.0, infusion);
+    }
+    // At t = 0 nothing is below the resolution: a 1e-300 infusion is integrated (rate 1e301).
+    let tiny = "{ target = \"Y\", amount = 10, duration = 1e-300 }";
+    assert_close(accumulated(tiny, 1.0), 10.0, 1e-12, 1.0, "1e-300 at t = 0");
+}
+
+#[test]
+fn doses_meant_to_coincide_are_given_at_one_time() {
+    // 0 + 3·0.1 = 0.30000000000000004 ≠ 0.3: the two dose lines used to leave a one-ulp segment
+    // that failed as "step size fell". With X' = −X, X(1) = Σₖ e^{−(1 − 0.1k)} + e^{−0.7}.
+    let toml = "[model]\nname = \"d\"\n[states]\nX = 0\n[equations]\nX = \"-X\"\n[regimens.r]\n\
+                doses = [ { target = \"X\", amount = 1, interval = 0.1, count = 10 },\n\
+                { target = \"X\", amount = 1, start = 0.3 } ]\n";
+    let m = compile(toml);
+    let mut options = SolverOptions::new(1);
+    options.rtol = 1e-10;
+    options.atol = vec![1e-12];
+    let x = run(&m, 0, 1.0, &[1.0], &options).state(0)[0];
+    let expected: f64 = (0..10).map(|k| (-(1.0 - 0.1 * f64::from(k))).exp()).sum::<f64>() + (-0.7_f64).exp();
+    assert_close(x, expected, 1e-8, 1.0, "X(1)");
+}

@@ -80,6 +80,9 @@ pub(crate) struct SolverArgs {
     /// Maximum number of steps per regimen run.
     #[arg(long, value_name = "N")]
     pub(crate) max_steps: Option<u64>,
+    /// Maximum output rows per regimen (default 10000000); overrides [solver] max_output_rows.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_rows: Option<u64>,
     /// Override a parameter: NAME=VALUE (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub(crate) set: Vec<String>,

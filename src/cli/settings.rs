@@ -10,12 +10,33 @@ use super::args::SolverArgs;
 pub(crate) struct RunSettings {
     pub(crate) options: SolverOptions,
     pub(crate) t_end: f64,
-    pub(crate) output_times: Vec<f64>,
     pub(crate) overrides: Vec<ParameterOverride>,
+    /// The output grid (explicit times already validated), built only by `simulate`.
+    output: OutputGrid,
+    max_rows: u64,
+}
+
+impl RunSettings {
+    /// The output times of `simulate`; fails if there would be more than the row limit or the
+    /// step does not advance `t`.
+    pub(crate) fn output_times(&self) -> Result<Vec<f64>, CliError> {
+        match &self.output {
+            OutputGrid::Step(step) => step_grid(*step, self.t_end, self.max_rows),
+            OutputGrid::Times(times) if times.len() as u64 > self.max_rows => Err(too_many_rows(
+                times.len() as f64,
+                self.max_rows,
+                "the output times",
+            )),
+            OutputGrid::Times(times) => Ok(times.clone()),
+        }
+    }
 }
 
 /// Default number of output intervals when neither the file nor the flags set a grid.
 const DEFAULT_OUTPUT_INTERVALS: f64 = 100.0;
+/// Default limit on output rows per regimen (`--max-rows`, `[solver] max_output_rows`): with a
+/// few columns, about a gigabyte of CSV.
+pub(crate) const DEFAULT_MAX_OUTPUT_ROWS: u64 = 10_000_000;
 
 fn positive(flag: &str, value: Option<f64>) -> Result<Option<f64>, CliError> {
     match value {
@@ -46,26 +67,39 @@ pub(crate) fn resolve(model: &Model, args: &SolverArgs) -> Result<RunSettings, C
         return Err(CliError::Usage("`--max-steps` must be ≥ 1".to_string()));
     }
     options.max_steps = args.max_steps.or(file.max_steps).unwrap_or(options.max_steps);
-    let output_times = output_times(args, file.output.as_ref(), t_end)?;
+    if args.max_rows == Some(0) {
+        return Err(CliError::Usage("`--max-rows` must be ≥ 1".to_string()));
+    }
+    let max_rows = args
+        .max_rows
+        .or(file.max_output_rows)
+        .unwrap_or(DEFAULT_MAX_OUTPUT_ROWS);
+    let output = output_grid(args, file.output.as_ref(), t_end)?;
     let overrides = parse_overrides(model, &args.set)?;
     Ok(RunSettings {
         options,
         t_end,
-        output_times,
         overrides,
+        output,
+        max_rows,
     })
 }
 
-fn output_times(args: &SolverArgs, file: Option<&OutputGrid>, t_end: f64) -> Result<Vec<f64>, CliError> {
+/// The grid asked for; explicit times are checked here, a step grid when it is built.
+fn output_grid(args: &SolverArgs, file: Option<&OutputGrid>, t_end: f64) -> Result<OutputGrid, CliError> {
     let grid = match (&args.times, positive("--output-step", args.output_step)?) {
         (Some(times), _) => OutputGrid::Times(times.clone()),
         (None, Some(step)) => OutputGrid::Step(step),
-        (None, None) => file
-            .cloned()
-            .unwrap_or(OutputGrid::Step(t_end / DEFAULT_OUTPUT_INTERVALS)),
+        (None, None) => match file {
+            Some(grid) => grid.clone(),
+            None => {
+                let step = t_end / DEFAULT_OUTPUT_INTERVALS;
+                OutputGrid::Step(step)
+            }
+        },
     };
     match grid {
-        OutputGrid::Step(step) => Ok(step_grid(step, t_end)),
+        OutputGrid::Step(step) => Ok(OutputGrid::Step(step)),
         OutputGrid::Times(times) => {
             if let Some(bad) = times.iter().find(|&&t| !(0.0..=t_end).contains(&t)) {
                 return Err(CliError::Usage(format!(
@@ -77,19 +111,44 @@ fn output_times(args: &SolverArgs, file: Option<&OutputGrid>, t_end: f64) -> Res
                     "output times must be strictly increasing".to_string(),
                 ));
             }
-            Ok(times)
+            Ok(OutputGrid::Times(times))
         }
     }
 }
 
+fn too_many_rows(rows: f64, max_rows: u64, source: &str) -> CliError {
+    CliError::Usage(format!(
+        "{source}: {rows} output rows per regimen, more than the limit of {max_rows}; use a larger `--output-step` or fewer `--times`, or raise the limit with `--max-rows N` or `[solver] max_output_rows`"
+    ))
+}
+
 /// `i * step` for i = 0, 1, … up to t_end, plus t_end itself (unless within rounding of the last).
-pub(crate) fn step_grid(step: f64, t_end: f64) -> Vec<f64> {
-    let mut times = Vec::new();
+/// The row count is computed first and refused beyond `max_rows`; a step too small to advance
+/// `t` is refused too.
+pub(crate) fn step_grid(step: f64, t_end: f64, max_rows: u64) -> Result<Vec<f64>, CliError> {
+    if step.is_nan() || step <= 0.0 {
+        // Only the default step t_end/100 can get here: flags and the file require > 0.
+        return Err(CliError::Usage(format!(
+            "the output step t_end/100 underflows to 0 for t_end = {t_end:e}; give `--times 0,{t_end:e}` or `--output-step`"
+        )));
+    }
+    let source = || format!("output step {step:e} over t_end = {t_end:e}");
+    // One row per whole step and one for t = 0 (t_end may add one more, checked at the end).
+    let rows = (t_end / step).floor() + 1.0;
+    if rows.is_nan() || rows > max_rows as f64 {
+        return Err(too_many_rows(rows, max_rows, &source()));
+    }
+    let mut times: Vec<f64> = Vec::with_capacity(rows as usize + 1);
     let mut i = 0u64;
     loop {
         let t = i as f64 * step;
         if t > t_end * (1.0 + 1e-12) {
             break;
+        }
+        if times.last().is_some_and(|&last| t <= last) {
+            return Err(CliError::Usage(format!(
+                "output step {step:e} does not advance time at t = {t:e}; use a larger `--output-step`"
+            )));
         }
         times.push(t.min(t_end));
         i += 1;
@@ -97,7 +156,10 @@ pub(crate) fn step_grid(step: f64, t_end: f64) -> Vec<f64> {
     if times.last().is_some_and(|&last| (t_end - last) > 1e-12 * t_end) {
         times.push(t_end);
     }
-    times
+    if times.len() as u64 > max_rows {
+        return Err(too_many_rows(times.len() as f64, max_rows, &source()));
+    }
+    Ok(times)
 }
 
 fn parse_overrides(model: &Model, set: &[String]) -> Result<Vec<ParameterOverride>, CliError> {
@@ -140,10 +202,33 @@ fn parse_overrides(model: &Model, set: &[String]) -> Result<Vec<ParameterOverrid
 mod tests {
     use super::step_grid;
 
+    fn grid(step: f64, t_end: f64) -> Vec<f64> {
+        step_grid(step, t_end, 1000).expect("a small grid")
+    }
+
     #[test]
     fn grid_ends_at_t_end() {
-        assert_eq!(step_grid(0.25, 1.0), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
-        assert_eq!(step_grid(0.4, 1.0), vec![0.0, 0.4, 0.8, 1.0]);
-        assert_eq!(step_grid(0.1, 0.3).len(), 4);
+        assert_eq!(grid(0.25, 1.0), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        assert_eq!(grid(0.4, 1.0), vec![0.0, 0.4, 0.8, 1.0]);
+        assert_eq!(grid(0.1, 0.3).len(), 4);
+    }
+
+    #[test]
+    fn grids_beyond_the_row_limit_or_not_advancing_are_refused_before_allocation() {
+        // 1e12 / 1e-6 + 1 ≈ 1e18 rows: refused from the count alone (nothing is allocated).
+        let e = step_grid(1e-6, 1e12, 10_000_000).unwrap_err().to_string();
+        assert!(
+            e.contains("1000000000000000000 output rows") && e.contains("--max-rows"),
+            "{e}"
+        );
+        // 0, 0.4, 0.8 and t_end = 1: four rows, found only after the grid is built.
+        assert!(step_grid(0.4, 1.0, 3).is_err());
+        // t_end / 5e-324 overflows to inf rows.
+        assert!(step_grid(5e-324, 1.0, 10_000_000).is_err());
+        // The limit is inclusive: 0, 0.25, …, 1 is 5 rows.
+        assert_eq!(step_grid(0.25, 1.0, 5).map(|g| g.len()).ok(), Some(5));
+        assert!(step_grid(0.25, 1.0, 4).is_err());
+        // A subnormal t_end with its own step still advances: 0 and t_end.
+        assert_eq!(step_grid(5e-324, 5e-324, 10).ok(), Some(vec![0.0, 5e-324]));
     }
 }

@@ -49,7 +49,12 @@ fn run_regimen(
     columns: &[usize],
 ) -> Result<relapse::export::OutputTable, CliError> {
     let solution = compiled
-        .simulate(regimen, settings.t_end, &settings.output_times, &settings.options)
+        .simulate(
+            regimen,
+            settings.t_end,
+            &settings.output_times()?,
+            &settings.options,
+        )
         .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
     report_warnings(&regimen.name, &solution.warnings);
     if print_stats {
@@ -60,10 +65,8 @@ fn run_regimen(
         );
     }
     let rows = compiled
-        .output_rows(&solution)
-        .into_iter()
-        .map(|row| columns.iter().map(|&i| row[i]).collect())
-        .collect();
+        .output_rows(&solution, columns)
+        .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
     Ok(relapse::export::OutputTable {
         regimen: regimen.name.clone(),
         times: solution.times,

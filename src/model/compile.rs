@@ -212,9 +212,17 @@ impl Compiler<'_> {
         what: &str,
         valid: (&str, fn(f64) -> bool),
     ) -> Option<f64> {
+        let reported = self.diagnostics.iter().len();
         let x = self.constant(expr, scope);
+        if x.is_nan() && self.diagnostics.iter().len() > reported {
+            // The placeholder of a problem just reported.
+            return None;
+        }
         if x.is_nan() {
-            // Only a placeholder for an already reported problem folds to NaN.
+            self.diagnostics.push(
+                Diagnostic::error(expr.span, format!("{what} evaluates to NaN"))
+                    .with_hint("check for 0·inf, inf − inf or an overflowing number in the formula"),
+            );
             return None;
         }
         if !(valid.1)(x) {
@@ -254,7 +262,7 @@ impl Compiler<'_> {
                 .quantity(e, scope, "infusion `rate`", positive)
                 .map(|x| Some(Infusion::Rate(x))),
         };
-        Some(Dose {
+        let dose = Dose {
             target: d.target,
             amount: amount?,
             start: d.start,
@@ -263,8 +271,61 @@ impl Compiler<'_> {
             lag: lag?,
             bioavailability: bioavailability?,
             infusion: infusion?,
-        })
+        };
+        match dose_overflow(&dose) {
+            None => Some(dose),
+            Some(problem) => {
+                self.diagnostics.push(problem.at(d.span));
+                None
+            }
+        }
     }
+}
+
+/// Why the numbers of a dose cannot be scheduled: the delivered amount or a time overflows.
+enum DoseOverflow {
+    Amount(f64),
+    LastTime(f64),
+    Stop(f64),
+}
+
+impl DoseOverflow {
+    fn at(self, span: crate::diagnostic::Span) -> Diagnostic {
+        match self {
+            Self::Amount(x) => Diagnostic::error(
+                span,
+                format!("this dose's delivered amount `amount` × `bioavailability` is {x}"),
+            )
+            .with_hint("both must be finite and their product too: check their values and units"),
+            Self::LastTime(x) => Diagnostic::error(
+                span,
+                format!("the last administration time `start` + (`count` − 1)·`interval` + `lag` is {x}"),
+            )
+            .with_hint(
+                "every dose time must be a finite number: lower `count`, `interval`, `start` or `lag`",
+            ),
+            Self::Stop(x) => {
+                Diagnostic::error(span, format!("the last infusion of this dose stops at t = {x}")).with_hint(
+                    "every infusion must end at a finite time: check `duration`, or `rate` against `amount`",
+                )
+            }
+        }
+    }
+}
+
+/// Checks that a dose's delivered amount and all its times are finite (the last
+/// administration's, and its infusion stop: the largest ones).
+fn dose_overflow(dose: &Dose) -> Option<DoseOverflow> {
+    let delivered = dose.delivered();
+    if !delivered.is_finite() {
+        return Some(DoseOverflow::Amount(delivered));
+    }
+    let last = dose.last_time();
+    if !last.is_finite() {
+        return Some(DoseOverflow::LastTime(last));
+    }
+    let stop = last + dose.duration().unwrap_or(0.0);
+    (!stop.is_finite()).then_some(DoseOverflow::Stop(stop))
 }
 
 /// The compiled right-hand side as an [`OdeSystem`] for the integrator.
@@ -298,7 +359,10 @@ impl CompiledModel {
         }
     }
 
-    /// Simulates `regimen` from the initial state to `t_end`, reporting at `output_times`.
+    /// Simulates `regimen` from the initial state to `t_end`, reporting at `output_times`. The
+    /// doses are scheduled by [`Regimen::schedule_until`] (so a regimen with more than
+    /// [`crate::regimen::MAX_ADMINISTRATIONS`] inside [0, t_end] fails with
+    /// [`SolveError::Schedule`]).
     pub fn simulate(
         &self,
         regimen: &Regimen,
@@ -306,7 +370,7 @@ impl CompiledModel {
         output_times: &[f64],
         options: &SolverOptions,
     ) -> Result<Solution, SolveError> {
-        let events = regimen.schedule();
+        let events = regimen.schedule_until(t_end)?;
         let problem = Problem {
             initial_state: &self.initial_state,
             events: &events,
@@ -316,15 +380,65 @@ impl CompiledModel {
         crate::solve::simulate(&mut self.system(), &problem, options)
     }
 
-    /// Evaluates the output columns at every point of `solution`: one row per output time.
-    pub fn output_rows(&self, solution: &Solution) -> Vec<Vec<f64>> {
+    /// Evaluates the output columns `columns` (indices into `output_names`, in the order
+    /// wanted) at every point of `solution`: one row per output time. Fails at the first value
+    /// that is not a finite number (NaN, ±inf), naming the output, the time and the states.
+    pub fn output_rows(
+        &self,
+        solution: &Solution,
+        columns: &[usize],
+    ) -> Result<Vec<Vec<f64>>, NonFiniteOutput> {
         let mut program = self.outputs.clone();
         let mut all = vec![0.0; program.result_count()];
-        (0..solution.times.len())
+        let n = solution.state_count;
+        let rows = solution.times.len().min(solution.states.len() / n.max(1));
+        (0..rows)
             .map(|i| {
-                program.eval(solution.times[i], solution.state(i), &mut all);
-                all[..self.output_names.len()].to_vec()
+                let (t, y) = (solution.times[i], &solution.states[i * n..(i + 1) * n]);
+                program.eval(t, y, &mut all);
+                let row: Vec<f64> = columns.iter().map(|&c| all[c]).collect();
+                match columns.iter().zip(&row).find(|(_, v)| !v.is_finite()) {
+                    None => Ok(row),
+                    Some((&c, &value)) => Err(NonFiniteOutput {
+                        output: self.output_names[c].clone(),
+                        value,
+                        t,
+                        states: self.state_names.iter().cloned().zip(y.iter().copied()).collect(),
+                    }),
+                }
             })
             .collect()
     }
+}
+
+/// An output column that is not a finite number at an output time.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "output `{output}` is {value} at t = {t} ({states}); guard its formula, e.g. log10(max(C, 1e-300)) for a concentration that can be 0, or max(x, 0) under a sqrt",
+    states = list_states(states)
+)]
+pub struct NonFiniteOutput {
+    /// Output name.
+    pub output: String,
+    /// Its value (NaN or ±inf).
+    pub value: f64,
+    /// Output time.
+    pub t: f64,
+    /// The states there, by name.
+    pub states: Vec<(String, f64)>,
+}
+
+/// `X = 1, Y = 0` for the first few states.
+fn list_states(states: &[(String, f64)]) -> String {
+    const SHOWN: usize = 8;
+    let mut text = states
+        .iter()
+        .take(SHOWN)
+        .map(|(name, v)| format!("{name} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if states.len() > SHOWN {
+        text.push_str(&format!(", … ({} states)", states.len()));
+    }
+    text
 }

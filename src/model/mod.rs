@@ -9,7 +9,7 @@ mod sections;
 mod solver;
 mod trace;
 
-pub use compile::{CompiledModel, ModelSystem, ParameterOverride};
+pub use compile::{CompiledModel, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
 pub use trace::Trace;
 
@@ -117,6 +117,8 @@ pub struct SolverSettings {
     pub output: Option<OutputGrid>,
     /// Maximum accepted + rejected steps per regimen run.
     pub max_steps: Option<u64>,
+    /// Maximum output rows per regimen run (`simulate`).
+    pub max_output_rows: Option<u64>,
 }
 
 /// A quantity of a dose: an expression of parameters, evaluated at compile time.

@@ -20,6 +20,8 @@ pub struct Monitor {
     watch: Program,
     /// Integrands of (t, y).
     integrands: Program,
+    /// What each integrand is, for messages.
+    integrand_names: Vec<String>,
 }
 
 /// The graph nodes the monitor is built from.
@@ -34,6 +36,7 @@ struct Builder<'g> {
     slopes_rhs: Vec<NodeId>,
     watch: Vec<NodeId>,
     integrands: Vec<NodeId>,
+    integrand_names: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -53,8 +56,9 @@ impl Builder<'_> {
         self.watch(d)
     }
 
-    fn integrate(&mut self, node: NodeId) -> usize {
+    fn integrate(&mut self, node: NodeId, name: String) -> usize {
         self.integrands.push(node);
+        self.integrand_names.push(name);
         self.integrands.len() - 1
     }
 }
@@ -79,18 +83,20 @@ pub(super) fn build(
         slopes_rhs,
         watch: Vec::new(),
         integrands: Vec::new(),
+        integrand_names: Vec::new(),
     };
     let observable = match (&model.relapse, roots.observable, initial_value) {
         (Some(spec), Some(obs), Some(initial_value)) => {
             let threshold = spec.threshold.unwrap_or(initial_value);
+            let name = spec.name.clone().unwrap_or_else(|| "tumour burden".to_string());
             Some(ObservableWatch {
-                name: spec.name.clone().unwrap_or_else(|| "tumour burden".to_string()),
+                integral: b.integrate(obs, format!("the [relapse] observable `{name}`")),
+                name,
                 unit: spec.unit.clone(),
                 value: b.watch(obs),
                 above_threshold: b.distance(obs, threshold),
                 slope: b.slope(obs),
                 above_detection: spec.detection_limit.map(|limit| b.distance(obs, limit)),
-                integral: b.integrate(obs),
                 threshold,
                 detection_limit: spec.detection_limit,
                 initial_value,
@@ -109,7 +115,7 @@ pub(super) fn build(
             value: b.watch(node),
             slope: b.slope(node),
             above_target: o.target.map(|target| (b.distance(node, target), target)),
-            integral: b.integrate(node),
+            integral: b.integrate(node, format!("output `{}`", o.name)),
         })
         .collect();
     Ok(Monitor {
@@ -119,6 +125,7 @@ pub(super) fn build(
         },
         watch: Program::compile(b.graph, &b.watch, 2 * n)?,
         integrands: Program::compile(b.graph, &b.integrands, n)?,
+        integrand_names: b.integrand_names,
     })
 }
 
@@ -151,6 +158,7 @@ impl EventFunctions for WatchFunctions {
 #[derive(Debug, Clone)]
 pub struct Integrands {
     program: Program,
+    names: Vec<String>,
 }
 
 impl EventFunctions for Integrands {
@@ -160,6 +168,10 @@ impl EventFunctions for Integrands {
 
     fn eval(&mut self, t: f64, y: &[f64], out: &mut [f64]) {
         self.program.eval(t, y, out);
+    }
+
+    fn name(&self, index: usize) -> Option<String> {
+        self.names.get(index).cloned()
     }
 }
 
@@ -177,6 +189,7 @@ impl CompiledModel {
     pub fn integrands(&self) -> Integrands {
         Integrands {
             program: self.monitor.integrands.clone(),
+            names: self.monitor.integrand_names.clone(),
         }
     }
 }
@@ -201,7 +214,7 @@ impl CompiledModel {
         t_end: f64,
         options: &SolverOptions,
     ) -> Result<Measurement, SolveError> {
-        let events = regimen.schedule();
+        let events = regimen.schedule_until(t_end)?;
         let n = self.state_names.len();
         let integrands = self.integrands();
         let q = integrands.count();
@@ -219,6 +232,11 @@ impl CompiledModel {
         };
         let mut locator = EventLocator::new(self.watch_functions(), n + q);
         let solution = simulate_observed(&mut system, &problem, options, &mut locator)?;
+        // The integrator always records t_end; this guards the API against a bug, not input.
+        let final_state = solution
+            .states
+            .get(..n + q)
+            .ok_or_else(|| SolveError::InvalidOptions(format!("the run did not reach t_end = {t_end}")))?;
         let run = RegimenRun {
             regimen: &regimen.name,
             t_end,
@@ -228,7 +246,7 @@ impl CompiledModel {
             maxima: locator.maxima(),
             jumps: locator.jumps(),
             final_values: locator.last_values(),
-            integrals: &solution.state(0)[n..],
+            integrals: &final_state[n..],
         };
         Ok(Measurement {
             metrics: metrics::compute(&self.monitor.watchlist, &run),

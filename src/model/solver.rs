@@ -7,7 +7,7 @@ use super::{AbsoluteTolerance, OutputGrid, RelapseSpec, SolverSettings, StateVar
 use crate::diagnostic::Diagnostic;
 use crate::solve::Method;
 
-const SOLVER_KEYS: [&str; 7] = [
+const SOLVER_KEYS: [&str; 8] = [
     "method",
     "rtol",
     "atol",
@@ -15,6 +15,7 @@ const SOLVER_KEYS: [&str; 7] = [
     "output_step",
     "output_times",
     "max_steps",
+    "max_output_rows",
 ];
 
 /// Default absolute tolerance for states not listed in an `atol` table without `default`.
@@ -49,14 +50,18 @@ pub(super) fn read_solver(
     settings.t_end = table
         .get("t_end")
         .and_then(|v| reader.number_where(v, "`t_end`", must_be_positive));
-    settings.max_steps = table.get("max_steps").and_then(|v| {
-        let n = reader.number_where(
-            v,
-            "`max_steps`",
-            ("must be a whole number ≥ 1", |x| x >= 1.0 && x.fract() == 0.0),
-        )?;
-        Some(n as u64)
-    });
+    let whole = (
+        "must be a whole number ≥ 1",
+        (|x: f64| x >= 1.0 && x.fract() == 0.0) as fn(f64) -> bool,
+    );
+    settings.max_steps = table
+        .get("max_steps")
+        .and_then(|v| reader.number_where(v, "`max_steps`", whole))
+        .map(|n| n as u64);
+    settings.max_output_rows = table
+        .get("max_output_rows")
+        .and_then(|v| reader.number_where(v, "`max_output_rows`", whole))
+        .map(|n| n as u64);
     let step = table.get("output_step");
     let times = table.get("output_times");
     if let (Some(_), Some(t)) = (step, times) {

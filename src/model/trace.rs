@@ -36,7 +36,11 @@ impl TraceRecorder {
 impl Observer for TraceRecorder {
     fn initial(&mut self, t: f64, y: &[f64]) {
         self.record(t, y);
-        self.next_grid = t + self.grid_step;
+        self.next_grid = if self.grid_step > 0.0 {
+            t + self.grid_step
+        } else {
+            f64::INFINITY
+        };
     }
 
     fn jump(&mut self, t: f64, _before: &[f64], after: &[f64]) {
@@ -57,7 +61,8 @@ impl Observer for TraceRecorder {
 
 impl CompiledModel {
     /// Runs `regimen` to `t_end` and records a trace with at least `grid_points` uniformly
-    /// spaced points plus every step end and both sides of every dose.
+    /// spaced points plus every step end and both sides of every dose (no uniform points if
+    /// `t_end / grid_points` underflows to 0).
     pub fn trace(
         &self,
         regimen: &Regimen,
@@ -65,7 +70,7 @@ impl CompiledModel {
         options: &SolverOptions,
         grid_points: usize,
     ) -> Result<Trace, SolveError> {
-        let events = regimen.schedule();
+        let events = regimen.schedule_until(t_end)?;
         let problem = Problem {
             initial_state: &self.initial_state,
             events: &events,
@@ -74,6 +79,7 @@ impl CompiledModel {
         };
         let mut recorder = TraceRecorder {
             outputs: self.outputs.clone(),
+            // A grid step that underflows to 0 (t_end near the smallest double) adds no points.
             grid_step: t_end / grid_points.max(1) as f64,
             next_grid: 0.0,
             y: vec![0.0; self.state_names.len()],

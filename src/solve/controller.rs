@@ -71,6 +71,11 @@ impl StepController {
         self.last_rejected = false;
     }
 
+    /// True if the last step attempt was rejected.
+    pub fn rejected_last(&self) -> bool {
+        self.last_rejected
+    }
+
     /// Decides on a step of size `h` whose weighted error norm is `err`.
     pub fn decide(&mut self, err: f64, h: f64) -> StepDecision {
         if err.is_nan() || err > 1.0 {

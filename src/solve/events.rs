@@ -16,6 +16,10 @@ pub trait EventFunctions {
     /// The infusion input per state during the coming evaluations (for functions that
     /// involve dy/dt); ignored by default.
     fn set_rates(&mut self, _rates: &[f64]) {}
+    /// What function `index` is, for messages (e.g. "output `C`"); `None` by default.
+    fn name(&self, _index: usize) -> Option<String> {
+        None
+    }
 }
 
 /// A located sign change of function `function`.
@@ -51,7 +55,9 @@ pub struct Jump {
 
 /// Interior sample points per step, to catch pairs of crossings inside one step.
 const SAMPLES_PER_STEP: usize = 4;
-/// Relative precision of located times.
+/// Precision of located times, relative to the larger end of the bracket: scale-free (the same
+/// in any time unit, at t_end = 1e-300 as at 1e6); for a bracket [0, b] it is relative to b,
+/// and the iteration count bounds the work if the root is at 0 itself.
 const TIME_TOLERANCE: f64 = 1e-12;
 const MAX_ITERATIONS: usize = 200;
 
@@ -168,7 +174,7 @@ impl<F: EventFunctions> EventLocator<F> {
             return a;
         }
         for _ in 0..MAX_ITERATIONS {
-            if gb == 0.0 || (b - a).abs() <= TIME_TOLERANCE * a.abs().max(b.abs()).max(1.0) {
+            if gb == 0.0 || (b - a).abs() <= TIME_TOLERANCE * a.abs().max(b.abs()) {
                 break;
             }
             let mut c = b - gb * (b - a) / (gb - ga);

@@ -4,7 +4,7 @@
 use super::controller::{StepController, StepDecision};
 use super::dop853::Dop853;
 use super::dopri5::Dopri5;
-use super::method::{Rhs, RungeKutta, Tolerance};
+use super::method::{Rhs, RungeKutta, Tolerance, log_norm};
 use super::observer::{DenseStep, NoObserver, Observer};
 use super::{
     Method, OdeSystem, Problem, Solution, SolveError, SolverOptions, SolverStats, SolverWarning, StepMode,
@@ -16,8 +16,13 @@ const STIFFNESS_TEST_INTERVAL: u64 = 1000;
 /// Consecutive stiff verdicts before warning, and non-stiff verdicts that clear suspicion (DOPRI5).
 const STIFF_VERDICTS: u32 = 15;
 const NON_STIFF_VERDICTS: u32 = 6;
-/// An output time this close (relative) to an event time is taken to be at the event.
+/// An output time this close to an event time, relative to the larger of the two, is taken to
+/// be at the event.
 const SNAP_TOLERANCE: f64 = 1e-12;
+/// Growth factor that tells a failure's cause apart: a state whose magnitude rose this much in
+/// the failing segment while moving away from zero is blowing up; a derivative that would have
+/// moved its state this many times its size over the segment is unbounded.
+const UNBOUNDED_GROWTH: f64 = 1e6;
 
 /// Integrates `system` through `problem`, returning the states at the output times.
 pub fn simulate<S: OdeSystem>(
@@ -60,6 +65,11 @@ fn validate(
     if !(problem.t_end > 0.0 && problem.t_end.is_finite()) {
         return bad("t_end must be a finite number > 0");
     }
+    let within = |t: &f64| (0.0..=problem.t_end).contains(t);
+    if !problem.output_times.iter().all(within) || problem.output_times.windows(2).any(|w| w[1] < w[0]) {
+        // Each output time is recorded exactly once; one outside [0, t_end] never would be.
+        return bad("output times must be sorted and within [0, t_end]");
+    }
     if options.rtol.is_nan() || options.rtol <= 0.0 || options.atol.iter().any(|a| a.is_nan() || *a <= 0.0) {
         return bad("rtol and atol must be > 0");
     }
@@ -71,22 +81,52 @@ fn validate(
     Ok(())
 }
 
-/// Output times moved onto event times they are within rounding of, so that "output at a dose
-/// time" always means after the dose.
+/// Output times moved onto event times (or `t_end`) they are within rounding of, so that
+/// "output at a dose time" always means after the dose. Within rounding: |o − e| ≤
+/// `SNAP_TOLERANCE`·max(|o|, |e|), relative, so the rule is the same in any time unit (near
+/// t = 0 only 0 itself is at an event at 0). An event takes only its nearest output, and an
+/// output moves only to its nearest event, so distinct outputs stay distinct. One pass over the
+/// two sorted lists.
 fn snap_outputs(times: &[f64], problem: &Problem<'_>) -> Vec<f64> {
-    times
+    let mut anchors: Vec<f64> = problem
+        .events
         .iter()
-        .map(|&t| {
-            let near = |e: f64| (t - e).abs() <= SNAP_TOLERANCE * e.abs().max(1.0);
-            problem
-                .events
-                .iter()
-                .map(|e| e.time)
-                .chain([problem.t_end])
-                .find(|&e| near(e))
-                .unwrap_or(t)
+        .map(|e| e.time)
+        .take_while(|&e| e < problem.t_end)
+        .collect();
+    anchors.dedup();
+    anchors.push(problem.t_end);
+    let output_of_anchor: Vec<Option<usize>> = nearest(&anchors, times).collect();
+    let near = |o: f64, e: f64| (o - e).abs() <= SNAP_TOLERANCE * o.abs().max(e.abs());
+    let mut snapped: Vec<f64> = nearest(times, &anchors)
+        .enumerate()
+        .map(|(i, anchor)| match anchor {
+            Some(j) if output_of_anchor[j] == Some(i) && near(times[i], anchors[j]) => anchors[j],
+            _ => times[i],
         })
-        .collect()
+        .collect();
+    // Only exact ties between two candidates could reorder outputs; keep them sorted anyway.
+    for i in 1..snapped.len() {
+        if snapped[i] < snapped[i - 1] {
+            snapped[i] = snapped[i - 1];
+        }
+    }
+    snapped
+}
+
+/// For each of the sorted `queries`, the index of the nearest of the sorted `points` (the
+/// earlier one on a tie), by one merge pass.
+fn nearest<'a>(queries: &'a [f64], points: &'a [f64]) -> impl Iterator<Item = Option<usize>> + 'a {
+    let mut j = 0;
+    queries.iter().map(move |&q| {
+        while j < points.len() && points[j] < q {
+            j += 1;
+        }
+        match (j.checked_sub(1), (j < points.len()).then_some(j)) {
+            (Some(a), Some(b)) => Some(if q - points[a] <= points[b] - q { a } else { b }),
+            (a, b) => a.or(b),
+        }
+    })
 }
 
 struct Run<'o, M: RungeKutta> {
@@ -97,6 +137,9 @@ struct Run<'o, M: RungeKutta> {
     warnings: Vec<SolverWarning>,
     stiff_count: u32,
     non_stiff_count: u32,
+    /// Time and state at the start of the current segment, to diagnose a failure.
+    segment_t0: f64,
+    segment_y0: Vec<f64>,
     scratch_y: Vec<f64>,
     scratch_f: Vec<f64>,
 }
@@ -131,6 +174,8 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             warnings: Vec::new(),
             stiff_count: 0,
             non_stiff_count: 0,
+            segment_t0: 0.0,
+            segment_y0: vec![0.0; n],
             scratch_y: vec![0.0; n],
             scratch_f: vec![0.0; n],
         }
@@ -211,6 +256,8 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         let (t0, t1) = span;
         self.stats.segments += 1;
         self.controller.reset();
+        self.segment_t0 = t0;
+        self.segment_y0.copy_from_slice(y);
         rhs.eval(t0, y, self.method.k_start());
         check_derivative(rhs, t0, self.method.k_start())?;
         let tol = self.tolerance();
@@ -225,7 +272,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             if last {
                 h = t1 - t;
             }
-            self.check_budget(rhs, t, h, y)?;
+            self.check_budget(rhs, (t, h), y, last)?;
             let err = self.method.attempt(rhs, (t, h), y, &tol);
             let finite = self.method.y_new().iter().all(|v| v.is_finite());
             let decision = match self.options.mode {
@@ -283,36 +330,79 @@ impl<'o, M: RungeKutta> Run<'o, M> {
     }
 
     /// Fails on an exhausted step budget or a step too small to advance `t` (DOPRI5's test).
+    /// The last step of a segment may be that small once (a segment shorter than what `t`
+    /// resolves); only a rejected one fails.
     fn check_budget<S: OdeSystem>(
         &mut self,
         rhs: &Rhs<'_, S>,
-        t: f64,
-        h: f64,
+        (t, h): (f64, f64),
         y: &[f64],
+        last: bool,
     ) -> Result<(), SolveError> {
-        let tol = self.tolerance();
         if self.stats.accepted_steps + self.stats.rejected_steps >= self.options.max_steps {
             return Err(SolveError::MaxStepsExceeded {
                 t,
                 max_steps: self.options.max_steps,
+                stiff_from: self.stiff_from(),
             });
         }
-        if 0.1 * h.abs() <= t.abs() * f64::EPSILON || h.abs() < f64::MIN_POSITIVE {
-            let f = self.method.k_start();
-            let worst = (0..tol.atol.len())
-                .max_by(|&a, &b| {
-                    let wa = (f[a] / tol.scale(a, y[a], y[a])).abs();
-                    let wb = (f[b] / tol.scale(b, y[b], y[b])).abs();
-                    wa.total_cmp(&wb)
-                })
-                .unwrap_or(0);
-            return Err(SolveError::StepSizeTooSmall {
-                t,
-                h,
-                state: rhs.system.state_name(worst),
-            });
+        let unresolved = 0.1 * h.abs() <= t.abs() * f64::EPSILON || h.abs() < f64::MIN_POSITIVE;
+        if unresolved && !(last && h > 0.0 && !self.controller.rejected_last()) {
+            return Err(self.step_failure(rhs, (t, h), y));
         }
         Ok(())
+    }
+
+    /// Time from which the stiffness test fired repeatedly, if it did.
+    fn stiff_from(&self) -> Option<f64> {
+        self.warnings
+            .iter()
+            .map(|w| match w {
+                SolverWarning::Stiff { t } => *t,
+            })
+            .next()
+    }
+
+    /// Why the step size collapsed, as far as can be told from the fastest-changing state: a
+    /// blow-up, a stiff problem (the stiffness test fired), an unbounded derivative, or unknown.
+    fn step_failure<S: OdeSystem>(&mut self, rhs: &Rhs<'_, S>, (t, h): (f64, f64), y: &[f64]) -> SolveError {
+        let tol = self.tolerance();
+        let f = self.method.k_start();
+        let worst = (0..tol.atol.len())
+            .max_by(|&a, &b| {
+                let wa = (f[a] / tol.scale(a, y[a], y[a])).abs();
+                let wb = (f[b] / tol.scale(b, y[b], y[b])).abs();
+                wa.total_cmp(&wb)
+            })
+            .unwrap_or(0);
+        let state = rhs.system.state_name(worst);
+        let (value, derivative) = (y[worst], f[worst]);
+        let atol = tol.atol.get(worst).copied().unwrap_or(0.0);
+        let start = self.segment_y0[worst].abs().max(atol);
+        if value.abs() >= UNBOUNDED_GROWTH * start && value * derivative > 0.0 {
+            return SolveError::BlowUp {
+                t,
+                state,
+                value,
+                derivative,
+            };
+        }
+        let stiff_from = self.stiff_from();
+        let swept = derivative.abs() * (t - self.segment_t0);
+        if stiff_from.is_none() && swept >= UNBOUNDED_GROWTH * (value.abs() + atol) {
+            return SolveError::UnboundedDerivative {
+                t,
+                state,
+                value,
+                derivative,
+            };
+        }
+        SolveError::StepSizeTooSmall {
+            t,
+            h,
+            state,
+            stiff_from,
+        }
     }
 
     /// Hairer's starting step (Solving ODEs I, §II.4): balance the first two derivative
@@ -323,34 +413,35 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         let max_step = self.options.max_step.min(t1 - t0);
         let controlled = tol.atol.len();
         let f0 = self.method.k_start();
-        let (mut dnf, mut dny) = (0.0, 0.0);
-        for i in 0..controlled {
-            let sk = tol.scale(i, y[i], y[i]);
-            dnf += (f0[i] / sk).powi(2);
-            dny += (y[i] / sk).powi(2);
-        }
-        let mut h = if dnf <= 1e-10 || dny <= 1e-10 {
+        let sk = |i: usize| tol.scale(i, y[i], y[i]);
+        // Hairer's weighted norms, in logarithms: with fast time scales (rates of 1e300 per
+        // time unit) the weighted derivatives and their squares overflow, their ratios do not.
+        let log_dnf = log_norm((0..controlled).map(|i| (f0[i], sk(i))));
+        let log_dny = log_norm((0..controlled).map(|i| (y[i], sk(i))));
+        let small = 1e-5_f64.ln();
+        let mut h = if log_dnf <= small || log_dny <= small {
             1e-6
         } else {
-            (dny / dnf).sqrt() * 0.01
+            0.01 * (log_dny - log_dnf).exp()
         };
+        if h.is_nan() || h <= 0.0 {
+            // Faster than the smallest double can express: start small and let the controller adapt.
+            h = (t1 - t0) * 1e-6;
+        }
         h = h.min(max_step);
         for (i, yi) in y.iter().enumerate() {
             self.scratch_y[i] = yi + h * f0[i];
         }
         rhs.eval(t0 + h, &self.scratch_y, &mut self.scratch_f);
         let f0 = self.method.k_start();
-        let mut der2 = 0.0;
-        for i in 0..controlled {
-            let sk = tol.scale(i, y[i], y[i]);
-            der2 += ((self.scratch_f[i] - f0[i]) / sk).powi(2);
-        }
-        let der2 = der2.sqrt() / h;
-        let der12 = der2.abs().max(dnf.sqrt());
-        let h1 = if der12 <= 1e-15 {
+        let f1 = &self.scratch_f;
+        let log_der2 = log_norm((0..controlled).map(|i| (f1[i] - f0[i], tol.scale(i, y[i], y[i]))));
+        // h1 = (0.01 / max(der2 / h, dnf))^(1/order).
+        let log_der12 = (log_der2 - h.ln()).max(log_dnf);
+        let h1 = if log_der12 <= 1e-15_f64.ln() {
             (h * 1e-3).max(1e-6)
         } else {
-            (0.01 / der12).powf(1.0 / f64::from(self.method.order()))
+            ((0.01_f64.ln() - log_der12) / f64::from(self.method.order())).exp()
         };
         (100.0 * h).min(h1).min(max_step)
     }
@@ -382,22 +473,141 @@ fn apply_event(kind: EventKind, y: &mut [f64], active: &mut Vec<(usize, usize, f
     }
 }
 
+/// Fails if a derivative is not finite: a model state's first, else a carried integral's
+/// integrand (named by what it integrates).
 fn check_derivative<S: OdeSystem>(rhs: &Rhs<'_, S>, t: f64, f: &[f64]) -> Result<(), SolveError> {
-    match f.iter().position(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(SolveError::NonFiniteDerivative {
+    let Some(i) = f.iter().position(|v| !v.is_finite()) else {
+        return Ok(());
+    };
+    let name = rhs.system.state_name(i);
+    Err(if i < rhs.system.controlled_dimension() {
+        SolveError::NonFiniteDerivative {
             t,
-            state: rhs.system.state_name(i),
+            state: name,
             value: f[i],
-        }),
+        }
+    } else {
+        SolveError::NonFiniteIntegrand {
+            t,
+            integrand: name,
+            value: f[i],
+        }
+    })
+}
+
+/// The failure for a state that became non-finite in a step from `t`: a model state's first;
+/// for a carried integral, NaN means its integrand was NaN inside the step, ±inf an overflow.
+fn non_finite_state<S: OdeSystem>(rhs: &Rhs<'_, S>, t: f64, y_new: &[f64]) -> SolveError {
+    let i = y_new.iter().position(|v| !v.is_finite()).unwrap_or(0);
+    let name = rhs.system.state_name(i);
+    if i < rhs.system.controlled_dimension() {
+        SolveError::NonFiniteState {
+            t,
+            state: name,
+            value: y_new[i],
+        }
+    } else if y_new[i].is_nan() {
+        SolveError::NonFiniteIntegrand {
+            t,
+            integrand: name,
+            value: y_new[i],
+        }
+    } else {
+        SolveError::NonFiniteIntegral {
+            t,
+            integrand: name,
+            value: y_new[i],
+        }
     }
 }
 
-fn non_finite_state<S: OdeSystem>(rhs: &Rhs<'_, S>, t: f64, y_new: &[f64]) -> SolveError {
-    let i = y_new.iter().position(|v| !v.is_finite()).unwrap_or(0);
-    SolveError::NonFiniteState {
-        t,
-        state: rhs.system.state_name(i),
-        value: y_new[i],
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regimen::Event;
+
+    fn snapped(outputs: &[f64], event_times: &[f64], t_end: f64) -> Vec<f64> {
+        let events: Vec<Event> = event_times
+            .iter()
+            .map(|&time| Event {
+                time,
+                kind: EventKind::Bolus {
+                    target: 0,
+                    amount: 1.0,
+                },
+            })
+            .collect();
+        let problem = Problem {
+            initial_state: &[0.0],
+            events: &events,
+            t_end,
+            output_times: outputs,
+        };
+        snap_outputs(outputs, &problem)
+    }
+
+    #[test]
+    fn outputs_snap_to_events_within_rounding_relative_to_the_times() {
+        // 3·0.1 = 0.30000000000000004 is the dose at 0.3; at 1e-300 the rule is the same.
+        assert_eq!(snapped(&[0.1 * 3.0], &[0.3], 1.0), [0.3]);
+        assert_eq!(
+            snapped(&[0.3e-300 * (1.0 + 1e-15)], &[0.3e-300], 1e-300),
+            [0.3e-300]
+        );
+        // No absolute floor: outputs 2.5e-301 apart before t_end = 1e-300 stay where they are
+        // (with the old floor of 1e-12 every one was stamped 1e-300).
+        let grid = [0.0, 2.5e-301, 5e-301, 7.5e-301, 1e-300];
+        assert_eq!(snapped(&grid, &[0.0, 5e-301], 1e-300), grid);
+        // Near t = 0 only 0 itself is at an event at 0.
+        assert_eq!(snapped(&[1e-20], &[0.0], 1.0), [1e-20]);
+    }
+
+    #[test]
+    fn an_event_takes_only_its_nearest_output_so_outputs_stay_distinct() {
+        let outputs = [1.0 - 1e-13, 1.0, 1.0 + 1e-13];
+        assert_eq!(snapped(&outputs, &[1.0], 2.0), outputs);
+        // Without an output exactly at it, the event takes the nearest one only.
+        assert_eq!(
+            snapped(&[1.0 - 4e-13, 1.0 + 1e-13], &[1.0], 2.0),
+            [1.0 - 4e-13, 1.0]
+        );
+    }
+
+    #[test]
+    fn snapping_is_one_merge_pass() {
+        // 10⁶ events × 10⁵ outputs: 10¹¹ comparisons by the old per-output scan, 1.1·10⁶ now
+        // (this test would take minutes before).
+        let events: Vec<f64> = (0..1_000_000).map(|k| f64::from(k) * 0.25).collect();
+        let outputs: Vec<f64> = (0..100_000).map(|k| f64::from(k) * 2.5 + 1e-13).collect();
+        let s = snapped(&outputs, &events, 250_000.0);
+        assert_eq!(s[4], 10.0);
+        assert_eq!(s.len(), outputs.len());
+    }
+
+    struct Decay;
+
+    impl OdeSystem for Decay {
+        fn dimension(&self) -> usize {
+            1
+        }
+
+        fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
+            dy[0] = -y[0];
+        }
+    }
+
+    #[test]
+    fn output_times_that_would_never_be_recorded_are_refused() {
+        // An output beyond t_end (or unsorted) used to be dropped silently: a short solution.
+        for times in [&[0.0, 2.0][..], &[0.5, 0.25], &[f64::NAN]] {
+            let problem = Problem {
+                initial_state: &[1.0],
+                events: &[],
+                t_end: 1.0,
+                output_times: times,
+            };
+            let e = simulate(&mut Decay, &problem, &SolverOptions::new(1)).unwrap_err();
+            assert!(matches!(e, SolveError::InvalidOptions(_)), "{times:?}: {e:?}");
+        }
     }
 }

@@ -107,6 +107,27 @@ pub(crate) trait RungeKutta: super::observer::Interpolant {
     fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64;
 }
 
+/// Euclidean norm of `values`, scaled by the largest magnitude so that the squares neither
+/// overflow nor underflow (rates of 1e300 per time unit are fine); 0 for no values.
+pub(crate) fn norm(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let largest = values.clone().fold(0.0, |m: f64, v| m.max(v.abs()));
+    if largest == 0.0 || !largest.is_finite() {
+        return largest;
+    }
+    largest * values.map(|v| (v / largest).powi(2)).sum::<f64>().sqrt()
+}
+
+/// ln of the Euclidean norm of the quotients a/b of `pairs`, computed in logarithms so that
+/// neither the quotients nor their squares overflow; −∞ if every a is 0.
+pub(crate) fn log_norm(pairs: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
+    let log = |(a, b): (f64, f64)| a.abs().ln() - b.abs().ln();
+    let largest = pairs.clone().map(log).fold(f64::NEG_INFINITY, f64::max);
+    if !largest.is_finite() {
+        return largest;
+    }
+    largest + 0.5 * pairs.map(|p| (2.0 * (log(p) - largest)).exp()).sum::<f64>().ln()
+}
+
 /// Hairer's stiffness estimate h·|λ| ≈ h·‖f(t+h, y₁) − f(t+h, ỹ)‖ / ‖y₁ − ỹ‖ from two stages
 /// evaluated at t + h, over the first `controlled` states.
 pub(crate) fn stiffness_ratio(
@@ -115,19 +136,9 @@ pub(crate) fn stiffness_ratio(
     states: (&[f64], &[f64]),
     controlled: usize,
 ) -> f64 {
-    let squared = |(a, b): (&[f64], &[f64])| -> f64 {
-        a.iter()
-            .zip(b)
-            .take(controlled)
-            .map(|(x, y)| (x - y) * (x - y))
-            .sum()
-    };
-    let (num, den) = (squared(stages), squared(states));
-    if den > 0.0 {
-        h.abs() * (num / den).sqrt()
-    } else {
-        0.0
-    }
+    let distance = |(a, b): (&[f64], &[f64])| norm(a.iter().zip(b).take(controlled).map(|(x, y)| x - y));
+    let (num, den) = (distance(stages), distance(states));
+    if den > 0.0 { h.abs() * (num / den) } else { 0.0 }
 }
 
 /// The cubic Hermite part shared by both continuous extensions (Hairer's `rcont1…4`):

@@ -3,7 +3,9 @@
 //!
 //! Dose semantics: a bolus at time t is applied before integrating forward from t, so output at
 //! a dose time shows the post-dose state; several events at one time are applied in schedule
-//! order; every bolus time and every infusion start and stop ends an integration segment.
+//! order; every bolus time and every infusion start and stop ends an integration segment. A
+//! segment shorter than `t` resolves (events a few ulps apart, not merged by a schedule) is
+//! crossed in one step.
 
 mod controller;
 mod dop853;
@@ -47,7 +49,8 @@ pub trait OdeSystem {
 pub struct Problem<'a> {
     /// State at t = 0 before any event.
     pub initial_state: &'a [f64],
-    /// Events sorted by time (see [`crate::regimen::Regimen::schedule`]); later than `t_end` ignored.
+    /// Events sorted by time (see [`crate::regimen::Regimen::schedule_until`]); later than
+    /// `t_end` ignored.
     pub events: &'a [Event],
     /// End of the interval (time units), > 0.
     pub t_end: f64,
@@ -94,7 +97,7 @@ pub struct Solution {
 }
 
 impl Solution {
-    /// The state vector at output number `i`.
+    /// The state vector at output number `i` (panics if there is no such output).
     pub fn state(&self, i: usize) -> &[f64] {
         &self.states[i * self.state_count..(i + 1) * self.state_count]
     }
@@ -125,9 +128,63 @@ pub enum SolveError {
         /// The non-finite derivative.
         value: f64,
     },
+    /// The integrand of a carried integral (an AUC) is NaN or infinite while the states are
+    /// finite: the integrated quantity's own formula is at fault.
+    #[error(
+        "{integrand} is {value} at t = {t} (it is integrated for its AUC); check its formula (log or sqrt of a negative or zero value, division by zero), e.g. guard it with max(..., 0)"
+    )]
+    NonFiniteIntegrand {
+        /// Time.
+        t: f64,
+        /// What is integrated, e.g. "output `C`".
+        integrand: String,
+        /// The non-finite value.
+        value: f64,
+    },
+    /// A carried integral (an AUC) overflowed.
+    #[error("the integral (AUC) of {integrand} became {value} at t = {t}; check the scale of {integrand}")]
+    NonFiniteIntegral {
+        /// Time of the last good state.
+        t: f64,
+        /// What is integrated, e.g. "output `C`".
+        integrand: String,
+        /// The non-finite value.
+        value: f64,
+    },
+    /// A state grew without bound in finite time: its magnitude rose by more than a factor
+    /// 10⁶ in the segment while moving away from zero, until steps could not follow it.
+    #[error(
+        "state `{state}` grows without bound near t = {t} ({state} = {value:.3e}, d{state}/dt = {derivative:.3e}): finite-time blow-up; check the signs and powers in its equation and the parameter values"
+    )]
+    BlowUp {
+        /// Time reached.
+        t: f64,
+        /// State name.
+        state: String,
+        /// Its value there.
+        value: f64,
+        /// Its derivative there.
+        derivative: f64,
+    },
+    /// A derivative grew without bound while its state stayed moderate: moved at that speed
+    /// since the segment began, the state would have changed by more than 10⁶ times its size.
+    #[error(
+        "the derivative of `{state}` grows without bound near t = {t} (d{state}/dt = {derivative:.3e} while {state} = {value:.3e}): division by a quantity reaching zero? Guard the denominator (e.g. max(x, 1e-12)) or check when it vanishes"
+    )]
+    UnboundedDerivative {
+        /// Time reached.
+        t: f64,
+        /// State name.
+        state: String,
+        /// Its value there.
+        value: f64,
+        /// Its derivative there.
+        derivative: f64,
+    },
     /// The step size became too small to make progress.
     #[error(
-        "step size fell to {h:e} at t = {t} (fastest-changing state `{state}`); the model may be stiff or discontinuous — try a looser --rtol or check parameter units"
+        "step size fell to {h:e} at t = {t} (fastest-changing state `{state}`); {cause}",
+        cause = stiff_cause(*stiff_from)
     )]
     StepSizeTooSmall {
         /// Time.
@@ -136,18 +193,42 @@ pub enum SolveError {
         h: f64,
         /// State with the largest tolerance-weighted derivative at `t`.
         state: String,
+        /// Time from which the stiffness test had fired repeatedly, if it had.
+        stiff_from: Option<f64>,
     },
     /// The step budget ran out.
     #[error(
-        "reached the maximum of {max_steps} steps at t = {t}; raise --max-steps or [solver] max_steps, or loosen --rtol"
+        "reached the maximum of {max_steps} steps at t = {t}{note}; raise --max-steps or [solver] max_steps, or loosen --rtol",
+        note = stiff_note(*stiff_from)
     )]
     MaxStepsExceeded {
         /// Time.
         t: f64,
         /// The budget.
         max_steps: u64,
+        /// Time from which the stiffness test had fired repeatedly, if it had.
+        stiff_from: Option<f64>,
     },
+    /// The regimen cannot be scheduled for this run.
+    #[error(transparent)]
+    Schedule(#[from] crate::regimen::ScheduleError),
     /// The options do not fit the problem.
     #[error("invalid solver options: {0}")]
     InvalidOptions(String),
+}
+
+fn stiff_cause(stiff_from: Option<f64>) -> String {
+    match stiff_from {
+        Some(t) => format!(
+            "the problem looked stiff from t = {t} on, and explicit steps cannot follow it (a stiff method is planned) — try a looser --rtol or check parameter units"
+        ),
+        None => "the model may be discontinuous or stiff — try a looser --rtol or check parameter units"
+            .to_string(),
+    }
+}
+
+fn stiff_note(stiff_from: Option<f64>) -> String {
+    stiff_from
+        .map(|t| format!(" (the problem looked stiff from t = {t} on: explicit steps are small there)"))
+        .unwrap_or_default()
 }

@@ -34,7 +34,10 @@ impl<S: OdeSystem, Q: EventFunctions> OdeSystem for WithQuadratures<S, Q> {
         if index < n {
             self.system.state_name(index)
         } else {
-            format!("integral #{}", index - n + 1)
+            let i = index - n;
+            self.integrands
+                .name(i)
+                .unwrap_or_else(|| format!("integral #{}", i + 1))
         }
     }
 }
