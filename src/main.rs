@@ -1,5 +1,7 @@
 //! The `relapse` command-line tool. Exit codes: 0 ok, 1 invalid model, 2 usage error,
-//! 3 solver failure, 4 I/O error.
+//! 3 solver failure, 4 I/O error; 130, 143 and 129 after SIGINT, SIGTERM and SIGHUP.
+// Every byte printed goes through `cli::console`, which handles closed pipes and full devices.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 
@@ -8,13 +10,10 @@ use clap::Parser;
 mod cli;
 
 fn main() -> ExitCode {
+    cli::signals::install();
     let args = match cli::args::Cli::try_parse() {
         Ok(args) => args,
-        Err(e) => {
-            let code = if e.use_stderr() { cli::EXIT_USAGE } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return ExitCode::from(cli::console::clap_message(&e)),
     };
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,

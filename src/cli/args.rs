@@ -60,25 +60,36 @@ pub(crate) enum MethodArg {
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct SolverArgs {
     /// End time of the simulation (model time units); overrides [solver] t_end.
-    #[arg(long, value_name = "T")]
+    #[arg(long, allow_negative_numbers = true, value_name = "T")]
     pub(crate) t_end: Option<f64>,
     /// Output every DT time units (plus t_end).
-    #[arg(long, value_name = "DT", conflicts_with = "times")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "DT",
+        conflicts_with = "times"
+    )]
     pub(crate) output_step: Option<f64>,
     /// Output exactly at these times (comma-separated, within [0, t_end]).
-    #[arg(long, value_name = "T1,T2,...", value_delimiter = ',')]
+    // Hyphen values, not only negative numbers: clap does not see `-1,2` as a number.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "T1,T2,...",
+        value_delimiter = ','
+    )]
     pub(crate) times: Option<Vec<f64>>,
     /// Relative tolerance.
-    #[arg(long, value_name = "R")]
+    #[arg(long, allow_negative_numbers = true, value_name = "R")]
     pub(crate) rtol: Option<f64>,
     /// Absolute tolerance for every state (overrides an [solver] atol table).
-    #[arg(long, value_name = "A")]
+    #[arg(long, allow_negative_numbers = true, value_name = "A")]
     pub(crate) atol: Option<f64>,
     /// Integration method.
     #[arg(long, value_enum)]
     pub(crate) method: Option<MethodArg>,
     /// Maximum number of steps per regimen run.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub(crate) max_steps: Option<u64>,
     /// Maximum output rows per regimen (default 10000000); overrides [solver] max_output_rows.
     #[arg(long, value_name = "N")]
@@ -156,10 +167,10 @@ pub(crate) struct FigureArgs {
     #[arg(long)]
     pub(crate) linear_y: bool,
     /// Width in pixels.
-    #[arg(long, value_name = "W", default_value_t = 1200)]
+    #[arg(long, allow_negative_numbers = true, value_name = "W", default_value_t = 1200)]
     pub(crate) width: u32,
     /// Height in pixels.
-    #[arg(long, value_name = "H", default_value_t = 750)]
+    #[arg(long, allow_negative_numbers = true, value_name = "H", default_value_t = 750)]
     pub(crate) height: u32,
     /// Title (default: the model's title).
     #[arg(long, value_name = "T")]

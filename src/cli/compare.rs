@@ -1,6 +1,5 @@
 //! `relapse compare`: metrics per regimen as a table, Markdown, CSV or JSON.
 
-use std::io::Write;
 use std::path::Path;
 
 use relapse::export::{MetricsFormat, MetricsReport, render_metrics};
@@ -8,10 +7,20 @@ use relapse::metrics::set_delays;
 
 use super::args::{CompareArgs, FigureArgs};
 use super::figure::{Context, write_figure};
-use super::simulate::{report_warnings, write_atomically};
+use super::outputs::{self, Output};
+use super::simulate::report_warnings;
 use super::{CliError, Prepared, prepare};
 
 pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
+    let planned: Vec<Output<'_>> = (args
+        .plot
+        .iter()
+        .map(|path| Output::Figure { flag: "--plot", path }))
+    .chain(args.out.iter().map(|path| Output::Data { flag: "--out", path }))
+    .collect();
+    let mut reserved = outputs::reserve(&args.model, &planned)?;
+    // The data output is planned last; a figure's reservation is held until the end.
+    let out = if args.out.is_some() { reserved.pop() } else { None };
     let Prepared {
         model,
         settings,
@@ -38,7 +47,7 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         let measured = compiled
             .measure(regimen, settings.t_end, &settings.options)
             .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
-        report_warnings(&regimen.name, &measured.warnings);
+        report_warnings(&regimen.name, &measured.warnings)?;
         results.push(measured.metrics);
     }
     set_delays(&mut results, baseline);
@@ -64,16 +73,7 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         .map(Into::into)
         .unwrap_or_else(|| format_from_extension(args.out.as_deref()));
     let text = render_metrics(&report, format);
-    match &args.out {
-        Some(path) => write_atomically(path, text.as_bytes(), &args.model),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(|e| CliError::Io(format!("cannot write to standard output: {e}"))),
-            }
-        }
-    }
+    outputs::write_or_print(out, text.as_bytes())
 }
 
 fn format_from_extension(out: Option<&Path>) -> MetricsFormat {

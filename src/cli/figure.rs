@@ -16,6 +16,7 @@ use super::{CliError, Prepared, prepare};
 const GRID_POINTS: usize = 1500;
 
 pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
+    let _reserved = super::outputs::reserve_figure(&args.model, &args.out)?;
     let Prepared {
         model,
         settings,

@@ -1,18 +1,20 @@
 //! Orchestration of the `relapse` commands: read files, call the library, write results.
-//! The only module that prints.
-#![allow(clippy::print_stderr, clippy::print_stdout)]
+//! The only module that prints, and only through [`console`].
 
 pub(crate) mod args;
 mod compare;
+pub(crate) mod console;
 mod figure;
+mod outputs;
 mod render;
 mod settings;
+pub(crate) mod signals;
 mod simulate;
 
-use std::io::IsTerminal;
+use std::io::Read;
 use std::path::Path;
 
-use relapse::diagnostic::Diagnostics;
+use relapse::diagnostic::{Diagnostic, Diagnostics, Span};
 use relapse::model::{self, CompiledModel, Model};
 use relapse::regimen::Regimen;
 
@@ -29,6 +31,9 @@ pub(crate) const EXIT_SOLVER: u8 = 3;
 /// Exit code for an I/O error.
 pub(crate) const EXIT_IO: u8 = 4;
 
+/// Largest model file read; more is refused (an endless special file must not exhaust memory).
+const MAX_MODEL_BYTES: u64 = 64 * 1024 * 1024;
+
 /// A failed command; diagnostics have already been printed for `InvalidModel`.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CliError {
@@ -40,6 +45,12 @@ pub(crate) enum CliError {
     Solver(String),
     #[error("{0}")]
     Io(String),
+    /// Whoever reads standard output or standard error closed it: stop quietly (exit 0).
+    #[error("broken pipe")]
+    BrokenPipe,
+    /// A failure with this exit code whose messages have already been printed.
+    #[error("failed (reported above)")]
+    Reported(u8),
 }
 
 impl CliError {
@@ -49,13 +60,14 @@ impl CliError {
             Self::InvalidModel => EXIT_INVALID_MODEL,
             Self::Solver(_) => EXIT_SOLVER,
             Self::Io(_) => EXIT_IO,
+            Self::BrokenPipe => 0,
+            Self::Reported(code) => *code,
         }
     }
 
+    /// Prints the message (for the variants not already reported).
     pub(crate) fn report(&self) {
-        if !matches!(self, Self::InvalidModel) {
-            eprintln!("error: {self}");
-        }
+        console::report(self);
     }
 }
 
@@ -69,22 +81,68 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn read_source(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::Io(format!("cannot read `{}`: {e}", path.display())))
+/// Why a model file could not be used as text.
+enum SourceError {
+    /// It could not be read (exit 4).
+    Io(CliError),
+    /// It is not a model file: larger than [`MAX_MODEL_BYTES`] or not UTF-8 (exit 1). `text` is
+    /// what the diagnostics point into.
+    Invalid { text: String, diagnostics: Diagnostics },
 }
 
-fn styled() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+/// Reads a model file: at most [`MAX_MODEL_BYTES`], and UTF-8.
+fn read_source(path: &Path) -> Result<String, SourceError> {
+    let io =
+        |e: std::io::Error| SourceError::Io(CliError::Io(format!("cannot read `{}`: {e}", path.display())));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_MODEL_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_MODEL_BYTES {
+        let diagnostic =
+            Diagnostic::error(None, "the file is larger than 64 MiB, the limit for a model file")
+                .with_hint("is this the right file? a model is a TOML text file");
+        return Err(invalid_source(String::new(), diagnostic));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[at];
+        let text = with_placeholders(e.as_bytes());
+        let diagnostic = Diagnostic::error(
+            Span::new(at, at + 1),
+            format!("the file is not valid UTF-8: byte 0x{bad:02X} at byte offset {at}"),
+        )
+        .with_label("not UTF-8")
+        .with_hint("model files are UTF-8 text; save the file with UTF-8 encoding");
+        invalid_source(text, diagnostic)
+    })
 }
 
-fn print_diagnostics(path: &Path, source: &str, diagnostics: &Diagnostics) {
+/// `bytes` as text with each byte that is not part of valid UTF-8 shown as `?`, so that byte
+/// offsets into the text are byte offsets into the file (U+FFFD would take three bytes).
+fn with_placeholders(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        text.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    text
+}
+
+fn invalid_source(text: String, diagnostic: Diagnostic) -> SourceError {
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.push(diagnostic);
+    SourceError::Invalid { text, diagnostics }
+}
+
+fn print_diagnostics(path: &Path, source: &str, diagnostics: &Diagnostics) -> Result<(), CliError> {
     let path_text = path.display().to_string();
     let report = FileReport {
         path: &path_text,
         source,
         diagnostics,
     };
-    eprint!("{}", render::human(&report, styled()));
+    console::stderr(&render::human(&report, console::styled_stderr()))
 }
 
 /// A model ready to run: loaded, settings resolved, compiled with the `--set` values, and the
@@ -98,21 +156,36 @@ pub(crate) struct Prepared {
 
 /// Loads, resolves and compiles the model at `path`, printing any diagnostics to stderr.
 pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliError> {
-    let source = read_source(path)?;
-    let model = model::load(&source).map_err(|diagnostics| {
-        print_diagnostics(path, &source, &diagnostics);
-        CliError::InvalidModel
-    })?;
+    let source = match read_source(path) {
+        Ok(source) => source,
+        Err(SourceError::Io(e)) => return Err(e),
+        Err(SourceError::Invalid { text, diagnostics }) => {
+            print_diagnostics(path, &text, &diagnostics)?;
+            return Err(CliError::InvalidModel);
+        }
+    };
+    let model = match model::load(&source) {
+        Ok(model) => model,
+        Err(diagnostics) => {
+            print_diagnostics(path, &source, &diagnostics)?;
+            return Err(CliError::InvalidModel);
+        }
+    };
     if !model.warnings.is_empty() {
         let mut warnings = Diagnostics::new();
         warnings.extend(model.warnings.iter().cloned());
-        print_diagnostics(path, &source, &warnings);
+        print_diagnostics(path, &source, &warnings)?;
     }
     let settings = settings::resolve(&model, solver)?;
-    let compiled = model.compile(&settings.overrides).map_err(|diagnostics| {
-        print_diagnostics(path, &source, &diagnostics);
-        CliError::Usage("the `--set` values make the model invalid; see the problems above".to_string())
-    })?;
+    let compiled = match model.compile(&settings.overrides) {
+        Ok(compiled) => compiled,
+        Err(diagnostics) => {
+            print_diagnostics(path, &source, &diagnostics)?;
+            return Err(CliError::Usage(
+                "the `--set` values make the model invalid; see the problems above".to_string(),
+            ));
+        }
+    };
     let regimens = simulate::select_regimens(&compiled, &solver.regimens)?;
     Ok(Prepared {
         model,
@@ -124,28 +197,29 @@ pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliE
 
 fn check(args: &CheckArgs) -> Result<(), CliError> {
     let mut any_invalid = false;
-    let mut io_error = None;
+    let mut any_unreadable = false;
     let mut json_files = Vec::new();
     for path in &args.models {
-        let source = match read_source(path) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                io_error = Some(e);
+        let (source, diagnostics) = match read_source(path) {
+            Ok(source) => {
+                let diagnostics = match model::load(&source) {
+                    Ok(m) => {
+                        let mut d = Diagnostics::new();
+                        d.extend(m.warnings);
+                        d
+                    }
+                    Err(d) => d,
+                };
+                (source, diagnostics)
+            }
+            Err(SourceError::Invalid { text, diagnostics }) => (text, diagnostics),
+            Err(SourceError::Io(e)) => {
+                e.report();
+                any_unreadable = true;
                 continue;
             }
         };
-        let diagnostics = match model::load(&source) {
-            Ok(m) => {
-                let mut d = Diagnostics::new();
-                d.extend(m.warnings);
-                d
-            }
-            Err(d) => {
-                any_invalid = true;
-                d
-            }
-        };
+        any_invalid |= diagnostics.has_errors();
         let path_text = path.display().to_string();
         let report = FileReport {
             path: &path_text,
@@ -154,22 +228,25 @@ fn check(args: &CheckArgs) -> Result<(), CliError> {
         };
         match args.format {
             DiagnosticFormat::Human => {
-                eprint!("{}", render::human(&report, styled()));
+                console::stderr(&render::human(&report, console::styled_stderr()))?;
                 if !diagnostics.has_errors() {
-                    eprintln!("{path_text}: ok");
+                    console::stderr(&format!("{path_text}: ok\n"))?;
                 }
             }
-            DiagnosticFormat::Short => eprint!("{}", render::short(&report)),
+            DiagnosticFormat::Short => console::stderr(&render::short(&report))?,
             DiagnosticFormat::Json => json_files.push(render::json_file(&report)),
         }
     }
     if args.format == DiagnosticFormat::Json {
         let doc = serde_json::json!({ "files": json_files });
-        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
+        text.push('\n');
+        console::stdout(text.as_bytes())?;
     }
-    match (io_error, any_invalid) {
-        (Some(e), _) => Err(CliError::Io(format!("{e} (and possibly more files)"))),
-        (None, true) => Err(CliError::InvalidModel),
-        (None, false) => Ok(()),
+    // Unreadable files were reported as they came; an unreadable file outranks an invalid one.
+    match (any_unreadable, any_invalid) {
+        (true, _) => Err(CliError::Reported(EXIT_IO)),
+        (false, true) => Err(CliError::InvalidModel),
+        (false, false) => Ok(()),
     }
 }

@@ -1,18 +1,24 @@
 //! `relapse simulate`: run regimens and write outputs as CSV.
 
-use std::io::Write;
-use std::path::Path;
-
 use relapse::export::trajectory_csv;
 use relapse::model::CompiledModel;
 use relapse::regimen::Regimen;
 use relapse::solve::SolverWarning;
 
 use super::args::SimulateArgs;
+use super::outputs::{self, Output};
 use super::settings::RunSettings;
-use super::{CliError, Prepared, prepare};
+use super::{CliError, Prepared, console, prepare};
+
+pub(crate) use super::outputs::refuse_to_overwrite;
 
 pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    let planned: Vec<Output<'_>> = args
+        .out
+        .iter()
+        .map(|path| Output::Data { flag: "--out", path })
+        .collect();
+    let out = outputs::reserve(&args.model, &planned)?.pop();
     let Prepared {
         settings,
         compiled,
@@ -29,16 +35,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         .map(|&i| compiled.output_names[i].clone())
         .collect();
     let csv = trajectory_csv(&names, &tables).map_err(|e| CliError::Io(format!("cannot format CSV: {e}")))?;
-    match &args.out {
-        Some(path) => write_atomically(path, &csv, &args.model),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&csv).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(|e| CliError::Io(format!("cannot write to standard output: {e}"))),
-            }
-        }
-    }
+    outputs::write_or_print(out, &csv)
 }
 
 fn run_regimen(
@@ -56,13 +53,13 @@ fn run_regimen(
             &settings.options,
         )
         .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
-    report_warnings(&regimen.name, &solution.warnings);
+    report_warnings(&regimen.name, &solution.warnings)?;
     if print_stats {
         let s = solution.stats;
-        eprintln!(
-            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments",
+        console::stderr(&format!(
+            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments\n",
             regimen.name, s.accepted_steps, s.rejected_steps, s.rhs_evaluations, s.segments
-        );
+        ))?;
     }
     let rows = compiled
         .output_rows(&solution, columns)
@@ -74,26 +71,16 @@ fn run_regimen(
     })
 }
 
-/// A usage error if `out` is the model file `input` itself (never overwrite an input).
-pub(crate) fn refuse_to_overwrite(out: &Path, input: &Path) -> Result<(), CliError> {
-    match (out.canonicalize(), input.canonicalize()) {
-        (Ok(a), Ok(b)) if a == b => Err(CliError::Usage(format!(
-            "`{}` is the model file; choose another output name",
-            out.display()
-        ))),
-        _ => Ok(()),
-    }
-}
-
 /// Prints solver warnings of one regimen run to stderr.
-pub(crate) fn report_warnings(regimen: &str, warnings: &[SolverWarning]) {
+pub(crate) fn report_warnings(regimen: &str, warnings: &[SolverWarning]) -> Result<(), CliError> {
     for warning in warnings {
         match warning {
-            SolverWarning::Stiff { t } => eprintln!(
-                "warning: regimen `{regimen}`: the problem looks stiff from t = {t} on; explicit steps will be small (a stiff method is planned)"
-            ),
+            SolverWarning::Stiff { t } => console::stderr(&format!(
+                "warning: regimen `{regimen}`: the problem looks stiff from t = {t} on; explicit steps will be small (a stiff method is planned)\n"
+            ))?,
         }
     }
+    Ok(())
 }
 
 /// The regimens named on the command line (all of the model's when none are named).
@@ -146,12 +133,4 @@ fn select_columns(compiled: &CompiledModel, wanted: Option<&[String]>) -> Result
                 })
         })
         .collect()
-}
-
-/// Writes through a temporary file in the same folder, then renames, so a reader never sees a
-/// partial file; refuses to overwrite the model itself.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8], input: &Path) -> Result<(), CliError> {
-    refuse_to_overwrite(path, input)?;
-    let io = |e: std::io::Error| CliError::Io(format!("cannot write `{}`: {e}", path.display()));
-    relapse::atomic::write_atomically(path, |tmp| std::fs::write(tmp, bytes)).map_err(io)
 }
