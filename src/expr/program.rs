@@ -10,6 +10,7 @@
 
 use super::graph::{Graph, Node, NodeId};
 use super::ops::{Op1, Op2, nan_max, nan_min};
+use super::schedule;
 
 /// Size of the register file; operands are masked with `MASK`, so indexing needs no check.
 const REGISTERS: usize = 1 << 13;
@@ -228,39 +229,33 @@ impl Program {
         let needed = reachable(graph, roots);
         let uses = use_counts(graph, roots, &needed);
         let absorbed = fusions(graph, &needed, &uses);
+        let layout = schedule::layout(graph, roots, (&needed, &absorbed), state_count, REGISTERS)
+            .map_err(|schedule::TooManyRegisters(needed)| ProgramTooLarge { needed })?;
         let mut registers = zeroed_registers();
-        let mut next = 1 + state_count;
-        let mut register_of = vec![Reg::MAX; graph.nodes.len()];
-        let mut instructions = Vec::new();
-        let too_large = |needed: usize| ProgramTooLarge { needed };
         for (i, node) in graph.nodes.iter().enumerate() {
-            if !needed[i] || absorbed[i] {
-                continue;
+            if let (true, Node::Const(bits)) = (needed[i], *node) {
+                registers[layout.register_of[i] as usize] = f64::from_bits(bits);
             }
-            let dst = match *node {
-                Node::Time => 0,
-                Node::State(k) => 1 + k as usize,
-                _ => {
-                    next += 1;
-                    next - 1
-                }
-            };
-            if dst >= REGISTERS {
-                return Err(too_large(graph.nodes.len() + state_count));
-            }
-            let d = dst as Reg;
-            match *node {
-                Node::Const(bits) => registers[dst] = f64::from_bits(bits),
-                Node::Time | Node::State(_) => {}
-                other => instructions.push(instruction(graph, other, d, &register_of, &absorbed)),
-            }
-            register_of[i] = d;
         }
-        let results = roots.iter().map(|id| register_of[id.0 as usize]).collect();
+        let instructions = layout
+            .order
+            .iter()
+            .map(|id| {
+                let i = id.0 as usize;
+                instruction(
+                    graph,
+                    graph.nodes[i],
+                    layout.register_of[i],
+                    &layout.register_of,
+                    &absorbed,
+                )
+            })
+            .collect();
+        let results = roots.iter().map(|id| layout.register_of[id.0 as usize]).collect();
         Ok(Self {
             instructions,
             registers,
-            used_registers: next,
+            used_registers: layout.used_registers,
             state_count,
             results,
         })
