@@ -102,8 +102,8 @@ fn unary(graph: &mut Graph, op: Op1, x: NodeId, dx: NodeId) -> NodeId {
             let one = graph.constant(1.0);
             graph.binary(Op2::Div, one, scaled)
         }
-        Op1::Sqrt => {
-            let root = graph.unary(Op1::Sqrt, x);
+        Op1::Sqrt | Op1::HalfPower => {
+            let root = graph.unary(op, x);
             let two = graph.constant(2.0);
             let twice = graph.binary(Op2::Mul, two, root);
             let one = graph.constant(1.0);

@@ -9,7 +9,7 @@
 //! exactly as the two separate operations would be).
 
 use super::graph::{Graph, Node, NodeId};
-use super::ops::{Op1, Op2, nan_max, nan_min};
+use super::ops::{Op1, Op2, half_power, nan_max, nan_min, power};
 use super::schedule;
 
 /// Size of the register file; operands are masked with `MASK`, so indexing needs no check.
@@ -76,6 +76,7 @@ enum Instr {
     Ln(Reg, Reg),
     Log10(Reg, Reg),
     Sqrt(Reg, Reg),
+    HalfPower(Reg, Reg),
     Abs(Reg, Reg),
     Floor(Reg, Reg),
     Ceil(Reg, Reg),
@@ -309,7 +310,7 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Sub(d, a, b) => bin!(d, a, b, |x, y| x - y),
         Instr::Mul(d, a, b) => bin!(d, a, b, |x, y| x * y),
         Instr::Div(d, a, b) => bin!(d, a, b, |x, y| x / y),
-        Instr::Pow(d, a, b) => bin!(d, a, b, |x, y| x.powf(y)),
+        Instr::Pow(d, a, b) => bin!(d, a, b, |x, y| power(x, y)),
         Instr::Min(d, a, b) => bin!(d, a, b, |x, y| nan_min(x, y)),
         Instr::Max(d, a, b) => bin!(d, a, b, |x, y| nan_max(x, y)),
         Instr::Less(d, a, b) => bin!(d, a, b, |x, y| truth(x < y)),
@@ -379,6 +380,7 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Ln(d, a) => un!(d, a, |x| x.ln()),
         Instr::Log10(d, a) => un!(d, a, |x| x.log10()),
         Instr::Sqrt(d, a) => un!(d, a, |x| x.sqrt()),
+        Instr::HalfPower(d, a) => un!(d, a, |x| half_power(x)),
         Instr::Abs(d, a) => un!(d, a, |x| x.abs()),
         Instr::Floor(d, a) => un!(d, a, |x| x.floor()),
         Instr::Ceil(d, a) => un!(d, a, |x| x.ceil()),
@@ -441,6 +443,7 @@ fn unary(op: Op1, d: Reg, x: Reg) -> Instr {
         Op1::Ln => Instr::Ln(d, x),
         Op1::Log10 => Instr::Log10(d, x),
         Op1::Sqrt => Instr::Sqrt(d, x),
+        Op1::HalfPower => Instr::HalfPower(d, x),
         Op1::Abs => Instr::Abs(d, x),
         Op1::Floor => Instr::Floor(d, x),
         Op1::Ceil => Instr::Ceil(d, x),

@@ -1,7 +1,9 @@
 //! A deliberately plain tree-walking evaluator of the syntax tree: the independent reference
-//! that property tests hold the compiled bytecode against. Not used on any hot path.
+//! that property tests hold the compiled bytecode against. Not used on any hot path. It shares
+//! only the definition of `^` ([`power`]) with the compiler.
 
 use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+use super::ops::power;
 
 /// Evaluates `expr` directly, looking names up with `lookup`; truth values are 1.0 and 0.0.
 /// Returns the first unknown name or function as an error.
@@ -36,7 +38,7 @@ fn binary(op: BinaryOp, x: f64, y: f64) -> f64 {
         BinaryOp::Sub => x - y,
         BinaryOp::Mul => x * y,
         BinaryOp::Div => x / y,
-        BinaryOp::Pow => x.powf(y),
+        BinaryOp::Pow => power(x, y),
         BinaryOp::Less => b(x < y),
         BinaryOp::LessEq => b(x <= y),
         BinaryOp::Greater => b(x > y),
@@ -62,7 +64,7 @@ fn call(function: &str, v: &[f64]) -> Result<f64, String> {
         "abs" => arg(0)?.abs(),
         "floor" => arg(0)?.floor(),
         "ceil" => arg(0)?.ceil(),
-        "pow" => arg(0)?.powf(arg(1)?),
+        "pow" => power(arg(0)?, arg(1)?),
         "if" => {
             if arg(0)? != 0.0 {
                 arg(1)?
