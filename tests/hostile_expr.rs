@@ -129,7 +129,8 @@ fn flat_chains_of_100_000_terms_compile_and_keep_left_to_right_order() {
 
 #[test]
 fn a_100_000_term_output_simulates_and_gets_metrics() {
-    for ops in [&["+"][..], &["*", "/"], &["-", "+"]] {
+    // A product's time derivative reads every link of the chain; a sum's does not.
+    for ops in [&["*", "/"][..], &["-", "+"]] {
         let (src, _) = chain(100_000, ops, 1.0);
         let compiled = common::compile(&model_with_output(&src));
         let options = SolverOptions::new(1);
@@ -296,4 +297,106 @@ fn compiled_general_powers(exponent: f64, xs: &[f64]) -> Vec<f64> {
             out[0]
         })
         .collect()
+}
+
+/// A minimal valid model with `extra` appended (sections or keys after `[outputs]`).
+fn minimal(parameters: &str, states: &str, extra: &str) -> String {
+    format!(
+        "[model]\nname = \"m\"\n[parameters]\n{parameters}\n[states]\n{states}\n\
+         [equations]\nx = \"-x\"\n{extra}"
+    )
+}
+
+#[test]
+fn out_of_range_numbers_in_toml_and_expressions_are_located_errors() {
+    let toml = minimal(
+        "k = 99999999999999999999\nj = 1e999\nm = 1e-400",
+        "x = \"2e308\"",
+        "",
+    );
+    assert_eq!(
+        errors(&toml),
+        [
+            "4:5 parameter `k`: integer literal `99999999999999999999` is out of range for a 64-bit integer",
+            "5:5 parameter `j`: number `1e999` is out of range for a 64-bit float",
+            "8:6 number literal `2e308` is out of range for a 64-bit float",
+        ]
+    );
+    // The hint gives the float the integer was presumably meant to be.
+    let hints = model::load(&toml)
+        .unwrap_err()
+        .iter()
+        .next()
+        .unwrap()
+        .hints
+        .clone();
+    assert_eq!(hints, ["write it as a float: `1e20`"]);
+}
+
+#[test]
+fn names_that_break_csv_or_markdown_are_refused_all_at_once() {
+    let toml = minimal(
+        "time = 1\n\"k|2\" = 2",
+        "x = 1\nregimen = 1",
+        "regimen = \"0\"\n[derived]\n\"a\\nb\" = \"x\"\n[outputs]\n\"C (ng/mL)\" = \"x\"\n\
+         [regimens.\"q 24h\"]\ndoses = []\n",
+    );
+    assert_eq!(
+        errors(&toml),
+        [
+            "4:1 `time` cannot be a parameter name",
+            "5:1 `k|2` is not a valid parameter name",
+            "8:1 `regimen` cannot be a state name",
+            "13:1 `a\\nb` is not a valid derived value name",
+            "15:1 `C (ng/mL)` is not a valid output name",
+            "16:11 `q 24h` is not a valid regimen name",
+        ]
+    );
+    let spellings: Vec<String> = model::load(&toml)
+        .unwrap_err()
+        .iter()
+        .filter_map(|d| d.hints.iter().find(|h| h.starts_with("write it as")).cloned())
+        .collect();
+    assert_eq!(
+        spellings,
+        [
+            "write it as `k_2`",
+            "write it as `a_b`",
+            "write it as `C_ng_mL`",
+            "write it as `q_24h`"
+        ]
+    );
+}
+
+#[test]
+fn a_state_named_time_is_refused_even_without_outputs() {
+    // Without [outputs], every state is an output column: `time` would repeat the header.
+    let toml = minimal("", "time = 1\nx = 1", "time = \"0\"\n");
+    assert_eq!(errors(&toml), ["6:1 `time` cannot be a state name"]);
+}
+
+/// The deepest accepted trees go through every pass that recurses over the syntax tree
+/// (lowering, the reference walk, clone, drop) on a test thread's default 2 MiB stack, in an
+/// unoptimised build, and through compile, simulate and the monitor's time derivative.
+#[test]
+fn the_deepest_accepted_expressions_run_through_the_whole_pipeline() {
+    let calls = format!("{}x{}", "abs(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+    let runs = format!(
+        "{}x{}",
+        "x + 0.5 * (".repeat(MAX_NESTING / 2),
+        ")".repeat(MAX_NESTING / 2)
+    );
+    let signs = format!("{}x", "-".repeat(MAX_NESTING));
+    for src in [calls, runs, signs] {
+        let ast = parse(&src).unwrap();
+        let copy = ast.clone();
+        assert_eq!(copy, ast);
+        let reference = relapse::expr::reference_eval(&ast, &|n| (n == "x").then_some(1.5)).unwrap();
+        assert_eq!(eval_chain(&src, 1.5).to_bits(), reference.to_bits());
+        let compiled = common::compile(&model_with_output(&src));
+        let measured = compiled
+            .measure(&compiled.regimens[0], 1.0, &SolverOptions::new(1))
+            .unwrap();
+        assert!(measured.metrics.exposures[0].auc.is_finite());
+    }
 }

@@ -129,6 +129,25 @@ impl<'s> Reader<'s> {
         self.source.get(span.range()).unwrap_or("")
     }
 
+    /// Checks that `name`, the name of a `kind` ("parameter", "output", …) at `span`, is an
+    /// identifier, and records a located error with a valid spelling if it is not. Every name is
+    /// restricted so, not only those used in expressions: names become CSV headers and markdown
+    /// table cells, where a newline, `,` or `|` would break the table.
+    pub(crate) fn identifier(&mut self, name: &str, span: Span, kind: &str) -> bool {
+        if is_identifier(name) {
+            return true;
+        }
+        self.error(
+            Diagnostic::error(
+                span,
+                format!("`{}` is not a valid {kind} name", name.escape_debug()),
+            )
+            .with_hint("names start with a letter or `_` and contain only letters, digits and `_`")
+            .with_hint(format!("write it as `{}`", valid_spelling(name))),
+        );
+        false
+    }
+
     /// A number that must satisfy `ok`, described by `requirement` ("must be > 0").
     pub(crate) fn number_where(
         &mut self,
@@ -257,8 +276,28 @@ fn approximate(text: &str, radix: u32) -> f64 {
     sign * value
 }
 
+/// `name` made into an identifier: each run of other characters becomes one `_`, and a leading
+/// digit gets a `_` in front.
+fn valid_spelling(name: &str) -> String {
+    let mut spelling = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            spelling.push(c);
+        } else if !spelling.ends_with('_') {
+            spelling.push('_');
+        }
+    }
+    let spelling = spelling.trim_end_matches('_');
+    match spelling.chars().next() {
+        None => "x".to_string(),
+        Some(c) if c.is_ascii_digit() => format!("_{spelling}"),
+        Some(_) => spelling.to_string(),
+    }
+}
+
 /// True if `name` can be used in expressions: ASCII letter or `_`, then letters, digits, `_`.
-pub(crate) fn is_identifier(name: &str) -> bool {
+/// The same rule as the expression lexer's for a name.
+fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
