@@ -1,8 +1,11 @@
 //! Property test: the compiled register bytecode (constant folding, shared subexpressions,
 //! algebraic rewrites) computes the same values as a plain tree walk over the syntax tree, for
 //! random well-typed expressions and random inputs. Values must agree to 4 ulp or both be NaN.
-//! Exponents are drawn from non-integer constants and variables so that both sides call `powf`;
-//! the integer-power rewrites are unit-tested in `expr::graph`.
+//! Exponents are drawn from non-integer constants, variables, and 2 and 0.5 (rewritten to `x*x`
+//! and a square root, which is how `^` defines them: see `expr::power`); other integer powers
+//! are left to `powf` on both sides.
+//!
+//! Also: a long flat chain evaluates, like the tree walk, strictly left to right.
 
 use proptest::prelude::*;
 use relapse::expr::{Graph, Program, Scope, lower, parse, reference_eval};
@@ -59,7 +62,7 @@ fn expression() -> impl Strategy<Value = String> {
             inner.clone().prop_map(|a| format!("-{a}")),
             (
                 inner.clone(),
-                prop::sample::select(vec!["1.5", "0.3", "x", "y", "-0.7"])
+                prop::sample::select(vec!["1.5", "0.3", "x", "y", "-0.7", "2", "0.5"])
             )
                 .prop_map(|(a, e)| format!("{a}^{e}")),
             (
@@ -114,5 +117,47 @@ proptest! {
         let lookup = |name: &str| match name { "x" => Some(x), "y" => Some(y), "t" => Some(t), "p" => Some(1.7), _ => None };
         let expected = reference_eval(&ast, &lookup).expect("reference evaluates");
         prop_assert!(agree(out[0], expected), "{src}: bytecode {} vs tree walk {expected}", out[0]);
+    }
+}
+
+fn chain() -> impl Strategy<Value = String> {
+    let term = prop_oneof![
+        number(),
+        Just("x".to_string()),
+        Just("y".to_string()),
+        Just("t".to_string())
+    ];
+    let ops = prop_oneof![Just(vec!["+", "-"]), Just(vec!["*", "/"])];
+    (ops, prop::collection::vec((term, 0..2usize), 1..120)).prop_map(|(ops, terms)| {
+        let mut src = String::from("x");
+        for (term, op) in terms {
+            src.push_str(&format!(" {} {term}", ops[op]));
+        }
+        src
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Runs are one flat node in the syntax tree and a left-to-right chain in the graph: the
+    /// result must be bit for bit the tree walk's `((a op b) op c) …`.
+    #[test]
+    fn chains_evaluate_left_to_right(src in chain(), x in -10.0..10.0f64, y in -10.0..10.0f64, t in 0.0..100.0f64) {
+        let ast = parse(&src).expect("generated chains parse");
+        let mut graph = Graph::new();
+        let mut scope = Scope::new();
+        let (sx, sy, tt) = (graph.state(0), graph.state(1), graph.time());
+        scope.bind("x", sx);
+        scope.bind("y", sy);
+        scope.bind("t", tt);
+        let Ok(root) = lower(&ast, &scope, &mut graph) else { return Ok(()); };
+        let mut program = Program::compile(&graph, &[root], 2).expect("small program");
+        let mut out = [0.0];
+        program.eval(t, &[x, y], &mut out);
+        let lookup = |name: &str| match name { "x" => Some(x), "y" => Some(y), "t" => Some(t), _ => None };
+        let expected = reference_eval(&ast, &lookup).expect("reference evaluates");
+        prop_assert!(out[0].to_bits() == expected.to_bits() || (out[0].is_nan() && expected.is_nan()),
+            "{src}: bytecode {} vs tree walk {expected}", out[0]);
     }
 }

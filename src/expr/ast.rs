@@ -20,8 +20,12 @@ pub enum ExprKind {
     Name(String),
     /// `-x` or `!x`.
     Unary(UnaryOp, Box<Expr>),
-    /// `a op b`.
+    /// `a op b` for a power or a comparison (operators that do not chain to the left).
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `a op b op c …`: a run of left-associative operators of one precedence level (`+ -`,
+    /// `* /`, `&&` or `||`), evaluated left to right as `((a op b) op c) …`. Kept flat, so a sum
+    /// of 100,000 terms is one node and nothing recurses 100,000 deep over it.
+    Chain(Box<Expr>, Vec<(BinaryOp, Expr)>),
     /// `f(a, b, ...)`, including `if(cond, a, b)`.
     Call {
         /// The function name.
@@ -121,6 +125,10 @@ impl Expr {
                 a.map_spans(f);
                 b.map_spans(f);
             }
+            ExprKind::Chain(first, rest) => {
+                first.map_spans(f);
+                rest.iter_mut().for_each(|(_, e)| e.map_spans(f));
+            }
             ExprKind::Call {
                 function_span, args, ..
             } => {
@@ -139,6 +147,10 @@ impl Expr {
             ExprKind::Binary(_, a, b) => {
                 a.for_each_name(visit);
                 b.for_each_name(visit);
+            }
+            ExprKind::Chain(first, rest) => {
+                first.for_each_name(visit);
+                rest.iter().for_each(|(_, e)| e.for_each_name(visit));
             }
             ExprKind::Call { args, .. } => args.iter().for_each(|a| a.for_each_name(visit)),
         }

@@ -2,8 +2,6 @@
 //! observable along a trajectory: d/dt g(t, y(t)) = ∂g/∂t + Σᵢ ∂g/∂yᵢ · fᵢ(t, y). Its sign
 //! changes locate extrema (nadir, Cmax) exactly on the dense output instead of on a grid.
 
-use std::collections::HashMap;
-
 use super::graph::{Graph, Node, NodeId};
 use super::ops::{Op1, Op2};
 
@@ -16,10 +14,10 @@ enum Variable {
 
 /// The total time derivative of `node` along dy/dt = `rhs` (one node per state).
 pub fn time_derivative(graph: &mut Graph, node: NodeId, rhs: &[NodeId]) -> NodeId {
-    let mut total = partial(graph, node, Variable::Time, &mut HashMap::new());
+    let mut total = partial(graph, node, Variable::Time);
     for (i, &f) in rhs.iter().enumerate() {
         let variable = Variable::State(u32::try_from(i).expect("state index fits u32"));
-        let d = partial(graph, node, variable, &mut HashMap::new());
+        let d = partial(graph, node, variable);
         if graph.constant_value(d) == Some(0.0) {
             continue;
         }
@@ -29,43 +27,62 @@ pub fn time_derivative(graph: &mut Graph, node: NodeId, rhs: &[NodeId]) -> NodeI
     total
 }
 
-fn partial(graph: &mut Graph, node: NodeId, v: Variable, memo: &mut HashMap<NodeId, NodeId>) -> NodeId {
-    if let Some(&d) = memo.get(&node) {
-        return d;
+/// ∂`node`/∂`v`. Walks the graph with an explicit stack (a sum of 100,000 terms is a chain of
+/// 100,000 nodes) but visits and creates nodes in exactly the order of the plain recursion
+/// "differentiate the operands left to right, then combine", so node ids, and with them the
+/// compiled programs, are what that recursion gives.
+fn partial(graph: &mut Graph, node: NodeId, v: Variable) -> NodeId {
+    // The recursion interned these first, on entering `node`.
+    let constants = (graph.constant(0.0), graph.constant(1.0));
+    // Operands have smaller ids than their users, so only ids up to `node` are ever visited.
+    let mut memo: Vec<Option<NodeId>> = vec![None; node.0 as usize + 1];
+    // (node, operands already differentiated)
+    let mut stack: Vec<(NodeId, usize)> = vec![(node, 0)];
+    while let Some(&mut (id, ref mut done)) = stack.last_mut() {
+        if *done == 0 && memo[id.0 as usize].is_some() {
+            stack.pop();
+            continue;
+        }
+        let (operands, count) = differentiated_operands(graph.nodes[id.0 as usize]);
+        if *done < count {
+            let next = operands[*done];
+            *done += 1;
+            stack.push((next, 0));
+            continue;
+        }
+        stack.pop();
+        let d = combine(graph, (id, v), constants, &memo);
+        memo[id.0 as usize] = Some(d);
     }
-    let zero = graph.constant(0.0);
-    let one = graph.constant(1.0);
-    let d = match graph.nodes[node.0 as usize] {
+    memo[node.0 as usize].expect("differentiated")
+}
+
+/// The operands whose derivatives the derivative of `node` needs, in order, and their count.
+fn differentiated_operands(node: Node) -> ([NodeId; 2], usize) {
+    match node {
+        Node::Const(_) | Node::Time | Node::State(_) => ([NodeId(0); 2], 0),
+        Node::Unary(_, x) => ([x, x], 1),
+        Node::Binary(_, a, b) | Node::Select(_, a, b) => ([a, b], 2),
+    }
+}
+
+/// The derivative of `id` with respect to `v`, given those of its operands in `memo`.
+fn combine(
+    graph: &mut Graph,
+    (id, v): (NodeId, Variable),
+    (zero, one): (NodeId, NodeId),
+    memo: &[Option<NodeId>],
+) -> NodeId {
+    let d = |x: NodeId| memo[x.0 as usize].expect("operands are differentiated first");
+    let is = |hit: bool| if hit { one } else { zero };
+    match graph.nodes[id.0 as usize] {
         Node::Const(_) => zero,
-        Node::Time => {
-            if v == Variable::Time {
-                one
-            } else {
-                zero
-            }
-        }
-        Node::State(k) => {
-            if v == Variable::State(k) {
-                one
-            } else {
-                zero
-            }
-        }
-        Node::Unary(op, x) => {
-            let dx = partial(graph, x, v, memo);
-            unary(graph, op, x, dx)
-        }
-        Node::Binary(op, a, b) => {
-            let (da, db) = (partial(graph, a, v, memo), partial(graph, b, v, memo));
-            binary(graph, op, (a, da), (b, db), node)
-        }
-        Node::Select(c, a, b) => {
-            let (da, db) = (partial(graph, a, v, memo), partial(graph, b, v, memo));
-            graph.select(c, da, db)
-        }
-    };
-    memo.insert(node, d);
-    d
+        Node::Time => is(v == Variable::Time),
+        Node::State(k) => is(v == Variable::State(k)),
+        Node::Unary(op, x) => unary(graph, op, x, d(x)),
+        Node::Binary(op, a, b) => binary(graph, op, (a, d(a)), (b, d(b)), id),
+        Node::Select(c, a, b) => graph.select(c, d(a), d(b)),
+    }
 }
 
 fn unary(graph: &mut Graph, op: Op1, x: NodeId, dx: NodeId) -> NodeId {
@@ -87,8 +104,8 @@ fn unary(graph: &mut Graph, op: Op1, x: NodeId, dx: NodeId) -> NodeId {
             let one = graph.constant(1.0);
             graph.binary(Op2::Div, one, scaled)
         }
-        Op1::Sqrt => {
-            let root = graph.unary(Op1::Sqrt, x);
+        Op1::Sqrt | Op1::HalfPower => {
+            let root = graph.unary(op, x);
             let two = graph.constant(2.0);
             let twice = graph.binary(Op2::Mul, two, root);
             let one = graph.constant(1.0);

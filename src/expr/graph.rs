@@ -1,7 +1,8 @@
 //! A hash-consed expression graph: every distinct subexpression is stored once, so common
 //! subexpressions across all equations of a model are computed once. Nodes whose operands are
 //! all constants are folded on construction, and a few exact algebraic rewrites are applied
-//! (`x^2 → x*x`, `x^0.5 → sqrt(x)`, `x*1 → x`), each bit-identical to the unrewritten form.
+//! (`x^2 → x*x`, `x^0.5 →` a square root, `x*1 → x`), each bit-identical to the unrewritten
+//! form for every input, special values included.
 
 use std::collections::HashMap;
 
@@ -114,16 +115,17 @@ impl Graph {
         }
     }
 
-    /// `x^1 = x`, `x^2 = x·x`, `x^0.5 = sqrt(x)`: bit-identical to `powf` (checked against glibc
-    /// on 2e7 random inputs). Other integer powers are left to `powf`: `powi` differs from it in
-    /// the last bits for about a quarter of inputs, and folding must not change results.
+    /// `x^1 = x`, `x^2 = x·x`, `x^0.5 =` [`Op1::HalfPower`]: bit-identical to `^` as
+    /// [`super::ops::power`] defines it (and `x^1` to `powf`; see `tests/hostile_expr.rs`).
+    /// Other integer powers are left to `powf`: `powi` differs from it in the last bits for
+    /// about a quarter of inputs, and folding must not change results.
     fn simplify_power(&mut self, base: NodeId, exponent: f64) -> Option<NodeId> {
         if exponent == 1.0 {
             Some(base)
         } else if exponent == 2.0 {
             Some(self.binary(Op2::Mul, base, base))
         } else if exponent == 0.5 {
-            Some(self.unary(Op1::Sqrt, base))
+            Some(self.unary(Op1::HalfPower, base))
         } else {
             None
         }

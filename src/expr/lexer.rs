@@ -173,10 +173,19 @@ fn lex_number(src: &str, start: usize) -> Result<(f64, usize), ExprError> {
             .with_hint("`_` may only separate digits, as in `1_000`"));
     }
     let cleaned: String = text.chars().filter(|&c| c != '_').collect();
-    cleaned
+    let value = cleaned
         .parse::<f64>()
-        .map(|v| (v, i))
-        .map_err(|_| ExprError::new(span, format!("malformed number `{text}`")))
+        .map_err(|_| ExprError::new(span, format!("malformed number `{text}`")))?;
+    // Too small a literal rounds to a subnormal or to 0, as IEEE 754 defines, and is accepted;
+    // too large a one would silently become infinity.
+    if value.is_infinite() {
+        return Err(ExprError::new(
+            span,
+            format!("number literal `{text}` is out of range for a 64-bit float"),
+        )
+        .with_hint("the largest finite number is about 1.8e308"));
+    }
+    Ok((value, i))
 }
 
 #[cfg(test)]
@@ -223,5 +232,20 @@ mod tests {
         assert_eq!(err.span, Span::new(2, 3));
         assert!(tokenize("1e").is_err());
         assert!(tokenize("1__0").is_err());
+    }
+
+    #[test]
+    fn literals_beyond_the_float_range_are_errors_and_tiny_ones_round() {
+        let err = tokenize("2 * 1e999").unwrap_err();
+        assert_eq!(
+            err.message,
+            "number literal `1e999` is out of range for a 64-bit float"
+        );
+        assert_eq!(err.span, Span::new(4, 9));
+        assert!(tokenize("1_000e306").is_err());
+        // The largest finite double is accepted; underflow gives the IEEE result (subnormal, 0).
+        assert_eq!(kinds("1.7976931348623157e308")[0], Token::Number(f64::MAX));
+        assert_eq!(kinds("5e-324")[0], Token::Number(f64::from_bits(1)));
+        assert_eq!(kinds("1e-400")[0], Token::Number(0.0));
     }
 }

@@ -119,7 +119,11 @@ impl Lowering<'_> {
                 let x = self.condition(x);
                 (self.graph.unary(Op1::Not, x), Type::Condition)
             }
-            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, expr.span),
+            ExprKind::Binary(op, a, b) => {
+                let (x, y) = self.operands(*op, a, b);
+                self.binary(*op, (x, y), b.span, expr.span)
+            }
+            ExprKind::Chain(first, rest) => self.chain(first, rest),
             ExprKind::Call {
                 function,
                 function_span,
@@ -148,15 +152,42 @@ impl Lowering<'_> {
         self.poison()
     }
 
-    fn binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, span: Span) -> (NodeId, Type) {
-        let (x, y) = if op.takes_conditions() {
-            (self.condition(a), self.condition(b))
+    /// One operand of `op`, lowered as the type `op` takes.
+    fn operand(&mut self, op: BinaryOp, e: &Expr) -> NodeId {
+        if op.takes_conditions() {
+            self.condition(e)
         } else {
-            (self.number(a), self.number(b))
-        };
+            self.number(e)
+        }
+    }
+
+    fn operands(&mut self, op: BinaryOp, a: &Expr, b: &Expr) -> (NodeId, NodeId) {
+        let x = self.operand(op, a);
+        (x, self.operand(op, b))
+    }
+
+    /// `a op b op c …` as `((a op b) op c) …`, built in a loop: the same nodes, in the same
+    /// order, as nested binary operations would give, without recursing along the run.
+    fn chain(&mut self, first: &Expr, rest: &[(BinaryOp, Expr)]) -> (NodeId, Type) {
+        let mut acc = (self.operand(rest[0].0, first), Type::Number);
+        for (op, e) in rest {
+            let y = self.operand(*op, e);
+            acc = self.binary(*op, (acc.0, y), e.span, first.span.join(e.span));
+        }
+        acc
+    }
+
+    /// `x op y`, given the lowered operands; `divisor` is the span of the right operand.
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        (x, y): (NodeId, NodeId),
+        divisor: Span,
+        span: Span,
+    ) -> (NodeId, Type) {
         if op == BinaryOp::Div && self.graph.constant_value(y) == Some(0.0) {
             self.errors.push(
-                ExprError::new(b.span, "division by zero: this divisor is always 0")
+                ExprError::new(divisor, "division by zero: this divisor is always 0")
                     .with_hint("check the parameter values in the divisor"),
             );
             return (self.poison(), Type::Number);

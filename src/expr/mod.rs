@@ -11,13 +11,14 @@ mod ops;
 mod parser;
 mod program;
 mod reference;
+mod schedule;
 
 pub use ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 pub use derivative::time_derivative;
 pub use graph::{Graph, NodeId};
 pub use lower::{Scope, lower};
-pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved};
-pub use parser::parse;
+pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved, power};
+pub use parser::{MAX_NESTING, parse};
 pub use program::{Program, ProgramTooLarge};
 pub use reference::reference_eval;
 

@@ -1,46 +1,148 @@
-//! Recursive-descent / precedence-climbing parser: tokens → [`Expr`].
+//! Operator-precedence parser: tokens → [`Expr`], with explicit stacks instead of recursion.
 //!
 //! Precedence, lowest first: `||`, `&&`, comparisons (non-associative), `+ -`, `* /`,
 //! prefix `- !`, `^` (right-associative, binds tighter than a prefix minus on its left, so
 //! `-2^2 = -4` and `2^3^2 = 2^9`).
+//!
+//! Runs of one left-associative level (`a + b - c + …`) become one flat [`ExprKind::Chain`], so
+//! their length costs no depth. Nothing here recurses, and two limits keep every later pass
+//! over the tree (which do recurse) within a small stack: parentheses, call arguments, prefix
+//! operators and exponents may be open at most [`MAX_NESTING`] deep, and a path from the top
+//! of the tree to a leaf may pass through at most [`MAX_NESTING`] operators.
 
 use super::ExprError;
 use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use super::lexer::{Token, tokenize};
 use crate::diagnostic::Span;
 
+/// How deeply parentheses, call arguments, prefix operators and exponents may nest, and how
+/// many operators a path from the top of an expression to a leaf may pass through.
+pub const MAX_NESTING: usize = 256;
+
 /// Parses one expression; spans are byte offsets into `src`.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let tokens = tokenize(src)?;
-    let mut parser = Parser { tokens, pos: 0 };
-    if matches!(parser.peek(), Token::End) {
+    if matches!(tokens[0].0, Token::End) {
         return Err(ExprError::new(Span::new(0, src.len()), "empty expression")
             .with_hint("write a number or a formula, e.g. `0` or `-k * x`"));
     }
-    let expr = parser.or()?;
-    match parser.peek() {
-        Token::End => Ok(expr),
-        Token::RParen => Err(ExprError::new(parser.span(), "unmatched `)`")),
-        other => Err(ExprError::new(
-            parser.span(),
-            format!("expected an operator, found {}", other.describe()),
-        )
-        .with_hint("put an operator such as `*` between the two terms")),
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        operands: Vec::new(),
+        pending: Vec::new(),
+        open: 0,
+    };
+    parser.run()
+}
+
+/// Binding strength of the infix operators, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Or,
+    And,
+    Comparison,
+    Additive,
+    Multiplicative,
+}
+
+fn infix(token: &Token) -> Option<(BinaryOp, Level)> {
+    Some(match token {
+        Token::OrOr => (BinaryOp::Or, Level::Or),
+        Token::AndAnd => (BinaryOp::And, Level::And),
+        Token::Plus => (BinaryOp::Add, Level::Additive),
+        Token::Minus => (BinaryOp::Sub, Level::Additive),
+        Token::Star => (BinaryOp::Mul, Level::Multiplicative),
+        Token::Slash => (BinaryOp::Div, Level::Multiplicative),
+        other => (comparison_op(other)?, Level::Comparison),
+    })
+}
+
+/// A parsed operand.
+struct Operand {
+    expr: Expr,
+    /// The most operators on a path from its top to a leaf.
+    depth: usize,
+    /// The level of the run it is, if it is an unparenthesised run that may be extended.
+    run: Option<Level>,
+}
+
+/// An operator or group waiting for its operands (or its closing parenthesis).
+enum Pending {
+    Infix(BinaryOp, Level, Span),
+    Prefix(UnaryOp, Span),
+    Caret(Span),
+    Paren(Span),
+    Call {
+        function: String,
+        function_span: Span,
+        open: Span,
+        args: Vec<Expr>,
+        depth: usize,
+    },
+}
+
+impl Pending {
+    /// True for entries that count as a nesting level.
+    fn nests(&self) -> bool {
+        !matches!(self, Self::Infix(..))
     }
+}
+
+fn too_deep(at: Span) -> ExprError {
+    ExprError::new(at, format!("expression nested deeper than {MAX_NESTING} levels")).with_hint(
+        "split it: move inner parts into [derived] values, or remove redundant parentheses and signs",
+    )
+}
+
+/// An operand over children of depth `child_depth`, or the nesting error blamed on `at`.
+fn node(kind: ExprKind, span: Span, child_depth: usize, at: Span) -> Result<Operand, ExprError> {
+    if child_depth >= MAX_NESTING {
+        return Err(too_deep(at));
+    }
+    Ok(Operand {
+        expr: Expr { kind, span },
+        depth: child_depth + 1,
+        run: None,
+    })
+}
+
+fn not_an_operator(found: &Token, at: Span) -> ExprError {
+    ExprError::new(at, format!("expected an operator, found {}", found.describe()))
+        .with_hint("put an operator such as `*` between the two terms")
+}
+
+fn unclosed(found: &Token, at: Span, open: Span) -> ExprError {
+    ExprError::new(at, format!("expected `)`, found {}", found.describe())).with_hint(format!(
+        "the `(` at byte {} of the expression is not closed",
+        open.start
+    ))
+}
+
+/// What may follow, after a token that followed an operand.
+enum Next {
+    /// An operand (after an infix operator, `^` or `,`).
+    Operand,
+    /// An operator (after a `)`).
+    Operator,
+    /// Nothing: the expression is complete.
+    Done,
 }
 
 struct Parser {
     tokens: Vec<(Token, Span)>,
     pos: usize,
+    /// Complete operands, innermost last.
+    operands: Vec<Operand>,
+    /// Operators and groups waiting for operands, innermost last.
+    pending: Vec<Pending>,
+    /// Entries of `pending` that count as nesting levels.
+    open: usize,
 }
 
 impl Parser {
     fn peek(&self) -> &Token {
         &self.tokens[self.pos].0
-    }
-
-    fn span(&self) -> Span {
-        self.tokens[self.pos].1
     }
 
     fn bump(&mut self) -> (Token, Span) {
@@ -51,154 +153,295 @@ impl Parser {
         item
     }
 
-    fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
-        let span = lhs.span.join(rhs.span);
-        Expr {
-            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-            span,
-        }
-    }
-
-    fn left_assoc(
-        &mut self,
-        next: fn(&mut Self) -> Result<Expr, ExprError>,
-        op_of: fn(&Token) -> Option<BinaryOp>,
-    ) -> Result<Expr, ExprError> {
-        let mut lhs = next(self)?;
-        while let Some(op) = op_of(self.peek()) {
-            self.bump();
-            let rhs = next(self)?;
-            lhs = Self::binary(op, lhs, rhs);
-        }
-        Ok(lhs)
-    }
-
-    fn or(&mut self) -> Result<Expr, ExprError> {
-        self.left_assoc(Self::and, |t| (*t == Token::OrOr).then_some(BinaryOp::Or))
-    }
-
-    fn and(&mut self) -> Result<Expr, ExprError> {
-        self.left_assoc(Self::comparison, |t| {
-            (*t == Token::AndAnd).then_some(BinaryOp::And)
-        })
-    }
-
-    fn comparison(&mut self) -> Result<Expr, ExprError> {
-        let lhs = self.additive()?;
-        let Some(op) = comparison_op(self.peek()) else {
-            return Ok(lhs);
-        };
-        self.bump();
-        let rhs = self.additive()?;
-        if comparison_op(self.peek()).is_some() {
-            return Err(ExprError::new(self.span(), "comparisons cannot be chained")
-                .with_hint("write `a < b && b < c`"));
-        }
-        Ok(Self::binary(op, lhs, rhs))
-    }
-
-    fn additive(&mut self) -> Result<Expr, ExprError> {
-        self.left_assoc(Self::multiplicative, |t| match t {
-            Token::Plus => Some(BinaryOp::Add),
-            Token::Minus => Some(BinaryOp::Sub),
-            _ => None,
-        })
-    }
-
-    fn multiplicative(&mut self) -> Result<Expr, ExprError> {
-        self.left_assoc(Self::unary, |t| match t {
-            Token::Star => Some(BinaryOp::Mul),
-            Token::Slash => Some(BinaryOp::Div),
-            _ => None,
-        })
-    }
-
-    fn unary(&mut self) -> Result<Expr, ExprError> {
-        let op = match self.peek() {
-            Token::Minus => UnaryOp::Neg,
-            Token::Bang => UnaryOp::Not,
-            _ => return self.power(),
-        };
-        let (_, start) = self.bump();
-        let operand = self.unary()?;
-        let span = start.join(operand.span);
-        Ok(Expr {
-            kind: ExprKind::Unary(op, Box::new(operand)),
-            span,
-        })
-    }
-
-    fn power(&mut self) -> Result<Expr, ExprError> {
-        let base = self.primary()?;
-        if *self.peek() != Token::Caret {
-            return Ok(base);
-        }
-        self.bump();
-        let exponent = self.unary()?;
-        Ok(Self::binary(BinaryOp::Pow, base, exponent))
-    }
-
-    fn primary(&mut self) -> Result<Expr, ExprError> {
-        let (token, span) = self.bump();
-        match token {
-            Token::Number(value) => Ok(Expr {
-                kind: ExprKind::Number(value),
-                span,
-            }),
-            Token::Ident(name) if *self.peek() == Token::LParen => self.call(name, span),
-            Token::Ident(name) => Ok(Expr {
-                kind: ExprKind::Name(name),
-                span,
-            }),
-            Token::LParen => {
-                let inner = self.or()?;
-                self.expect_close(span)?;
-                Ok(inner)
+    fn push(&mut self, entry: Pending, at: Span) -> Result<(), ExprError> {
+        if entry.nests() {
+            if self.open >= MAX_NESTING {
+                return Err(too_deep(at));
             }
-            Token::End => Err(ExprError::new(span, "expression ends too early")
-                .with_hint("an operand is missing after the last operator")),
-            other => Err(ExprError::new(
-                span,
-                format!("expected a number, name or `(`, found {}", other.describe()),
-            )),
+            self.open += 1;
         }
+        self.pending.push(entry);
+        Ok(())
     }
 
-    fn call(&mut self, function: String, function_span: Span) -> Result<Expr, ExprError> {
-        let (_, open) = self.bump();
-        let mut args = Vec::new();
-        if *self.peek() != Token::RParen {
+    fn pop(&mut self) -> Option<Pending> {
+        let entry = self.pending.pop()?;
+        if entry.nests() {
+            self.open -= 1;
+        }
+        Some(entry)
+    }
+
+    fn operand(&mut self) -> Operand {
+        self.operands.pop().expect("every operator has its operands")
+    }
+
+    /// Alternates between reading an operand (with its prefixes) and what follows it.
+    fn run(&mut self) -> Result<Expr, ExprError> {
+        loop {
+            self.read_operand()?;
             loop {
-                args.push(self.or()?);
-                if *self.peek() != Token::Comma {
-                    break;
+                let (token, span) = self.bump();
+                match self.after_operand(token, span)? {
+                    Next::Operand => break,
+                    Next::Operator => {}
+                    Next::Done => return Ok(self.operand().expr),
                 }
-                self.bump();
             }
         }
-        let close = self.expect_close(open)?;
-        Ok(Expr {
-            kind: ExprKind::Call {
+    }
+
+    /// Reads prefix operators, `(`s and call openings up to one complete operand.
+    fn read_operand(&mut self) -> Result<(), ExprError> {
+        loop {
+            let (token, span) = self.bump();
+            let leaf = |kind| Operand {
+                expr: Expr { kind, span },
+                depth: 0,
+                run: None,
+            };
+            match token {
+                Token::Minus => self.push(Pending::Prefix(UnaryOp::Neg, span), span)?,
+                Token::Bang => self.push(Pending::Prefix(UnaryOp::Not, span), span)?,
+                Token::LParen => self.push(Pending::Paren(span), span)?,
+                Token::Ident(function) if *self.peek() == Token::LParen => {
+                    let (_, open) = self.bump();
+                    let call = Pending::Call {
+                        function,
+                        function_span: span,
+                        open,
+                        args: Vec::new(),
+                        depth: 0,
+                    };
+                    self.push(call, open)?;
+                    if *self.peek() == Token::RParen {
+                        let (_, close) = self.bump();
+                        let call = self.pop().expect("just pushed");
+                        let operand = finish_call(call, close)?;
+                        self.operands.push(operand);
+                        return Ok(());
+                    }
+                }
+                Token::Number(value) => {
+                    self.operands.push(leaf(ExprKind::Number(value)));
+                    return Ok(());
+                }
+                Token::Ident(name) => {
+                    self.operands.push(leaf(ExprKind::Name(name)));
+                    return Ok(());
+                }
+                Token::End => {
+                    return Err(ExprError::new(span, "expression ends too early")
+                        .with_hint("an operand is missing after the last operator"));
+                }
+                other => {
+                    return Err(ExprError::new(
+                        span,
+                        format!("expected a number, name or `(`, found {}", other.describe()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Handles the token after a complete operand.
+    fn after_operand(&mut self, token: Token, span: Span) -> Result<Next, ExprError> {
+        match token {
+            // Binds tighter than everything pending, and to the right: nothing to reduce.
+            Token::Caret => self.push(Pending::Caret(span), span).map(|()| Next::Operand),
+            Token::RParen => match self.reduce_to_group()? {
+                Some(Pending::Paren(_)) => {
+                    // A parenthesised run is complete: `(a + b) + c` keeps its parentheses.
+                    if let Some(top) = self.operands.last_mut() {
+                        top.run = None;
+                    }
+                    Ok(Next::Operator)
+                }
+                Some(call) => {
+                    let call = self.with_argument(call);
+                    let operand = finish_call(call, span)?;
+                    self.operands.push(operand);
+                    Ok(Next::Operator)
+                }
+                None => Err(ExprError::new(span, "unmatched `)`")),
+            },
+            Token::Comma => match self.reduce_to_group()? {
+                Some(Pending::Paren(open)) => Err(unclosed(&Token::Comma, span, open)),
+                Some(call) => {
+                    let call = self.with_argument(call);
+                    self.pending.push(call);
+                    self.open += 1;
+                    Ok(Next::Operand)
+                }
+                None => Err(not_an_operator(&Token::Comma, span)),
+            },
+            Token::End => match self.reduce_to_group()? {
+                Some(Pending::Paren(open) | Pending::Call { open, .. }) => {
+                    Err(unclosed(&Token::End, span, open))
+                }
+                _ => Ok(Next::Done),
+            },
+            other => match infix(&other) {
+                Some((op, level)) => {
+                    self.reduce_before(level, span)?;
+                    self.pending.push(Pending::Infix(op, level, span));
+                    Ok(Next::Operand)
+                }
+                None => Err(match self.innermost_group() {
+                    Some(open) => unclosed(&other, span, open),
+                    None => not_an_operator(&other, span),
+                }),
+            },
+        }
+    }
+
+    /// `call` with the operand just completed added as its last argument.
+    fn with_argument(&mut self, call: Pending) -> Pending {
+        let arg = self.operand();
+        match call {
+            Pending::Call {
                 function,
                 function_span,
-                args,
-            },
-            span: function_span.join(close),
+                open,
+                mut args,
+                depth,
+            } => {
+                args.push(arg.expr);
+                Pending::Call {
+                    function,
+                    function_span,
+                    open,
+                    args,
+                    depth: depth.max(arg.depth),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The `(` of the innermost open parenthesis or call.
+    fn innermost_group(&self) -> Option<Span> {
+        self.pending.iter().rev().find_map(|p| match p {
+            Pending::Paren(open) | Pending::Call { open, .. } => Some(*open),
+            _ => None,
         })
     }
 
-    fn expect_close(&mut self, open: Span) -> Result<Span, ExprError> {
-        if *self.peek() == Token::RParen {
-            return Ok(self.bump().1);
+    /// Applies every pending operator down to the innermost group, which is removed and returned.
+    fn reduce_to_group(&mut self) -> Result<Option<Pending>, ExprError> {
+        while let Some(entry) = self.pop() {
+            if matches!(entry, Pending::Paren(_) | Pending::Call { .. }) {
+                return Ok(Some(entry));
+            }
+            self.reduce(entry)?;
         }
-        let found = self.peek().describe();
-        Err(
-            ExprError::new(self.span(), format!("expected `)`, found {found}")).with_hint(format!(
-                "the `(` at byte {} of the expression is not closed",
-                open.start
-            )),
-        )
+        Ok(None)
     }
+
+    /// Applies the pending operators that bind at least as tightly as an infix operator of
+    /// `level` about to be pushed (found at `at`).
+    fn reduce_before(&mut self, level: Level, at: Span) -> Result<(), ExprError> {
+        loop {
+            let applies = match self.pending.last() {
+                Some(Pending::Infix(_, Level::Comparison, _)) if level == Level::Comparison => {
+                    return Err(ExprError::new(at, "comparisons cannot be chained")
+                        .with_hint("write `a < b && b < c`"));
+                }
+                Some(Pending::Infix(_, pending, _)) => *pending >= level,
+                Some(Pending::Prefix(..) | Pending::Caret(_)) => true,
+                Some(Pending::Paren(_) | Pending::Call { .. }) | None => false,
+            };
+            if !applies {
+                return Ok(());
+            }
+            let entry = self.pop().expect("checked");
+            self.reduce(entry)?;
+        }
+    }
+
+    /// Applies one operator to its operands, leaving the result as an operand.
+    fn reduce(&mut self, entry: Pending) -> Result<(), ExprError> {
+        let result = match entry {
+            Pending::Prefix(op, at) => {
+                let x = self.operand();
+                let span = at.join(x.expr.span);
+                node(ExprKind::Unary(op, Box::new(x.expr)), span, x.depth, at)?
+            }
+            Pending::Caret(at) => {
+                let (exponent, base) = (self.operand(), self.operand());
+                let span = base.expr.span.join(exponent.expr.span);
+                let depth = base.depth.max(exponent.depth);
+                let kind = ExprKind::Binary(BinaryOp::Pow, Box::new(base.expr), Box::new(exponent.expr));
+                node(kind, span, depth, at)?
+            }
+            Pending::Infix(op, level, at) => {
+                let (rhs, lhs) = (self.operand(), self.operand());
+                infix_node(op, level, (lhs, rhs), at)?
+            }
+            Pending::Paren(_) | Pending::Call { .. } => unreachable!("groups are closed by `)`"),
+        };
+        self.operands.push(result);
+        Ok(())
+    }
+}
+
+/// `lhs op rhs`: a comparison, or a run extended by one operand (or started).
+fn infix_node(
+    op: BinaryOp,
+    level: Level,
+    (lhs, rhs): (Operand, Operand),
+    at: Span,
+) -> Result<Operand, ExprError> {
+    let span = lhs.expr.span.join(rhs.expr.span);
+    let depth = lhs.depth.max(rhs.depth);
+    if level == Level::Comparison {
+        return node(
+            ExprKind::Binary(op, Box::new(lhs.expr), Box::new(rhs.expr)),
+            span,
+            depth,
+            at,
+        );
+    }
+    if lhs.run == Some(level) {
+        let mut run = lhs;
+        if rhs.depth >= MAX_NESTING {
+            return Err(too_deep(at));
+        }
+        if let ExprKind::Chain(_, rest) = &mut run.expr.kind {
+            rest.push((op, rhs.expr));
+        }
+        run.expr.span = span;
+        run.depth = run.depth.max(rhs.depth + 1);
+        return Ok(run);
+    }
+    let mut run = node(
+        ExprKind::Chain(Box::new(lhs.expr), vec![(op, rhs.expr)]),
+        span,
+        depth,
+        at,
+    )?;
+    run.run = Some(level);
+    Ok(run)
+}
+
+/// The call node of a closed `Pending::Call`.
+fn finish_call(call: Pending, close: Span) -> Result<Operand, ExprError> {
+    let Pending::Call {
+        function,
+        function_span,
+        open,
+        args,
+        depth,
+    } = call
+    else {
+        unreachable!("only calls are finished")
+    };
+    let kind = ExprKind::Call {
+        function,
+        function_span,
+        args,
+    };
+    node(kind, function_span.join(close), depth, open)
 }
 
 fn comparison_op(token: &Token) -> Option<BinaryOp> {
@@ -239,10 +482,10 @@ mod tests {
     fn spans_cover_the_source() {
         let e = parse("  a + foo(b, 2)").unwrap();
         assert_eq!(e.span, Span::new(2, 15));
-        let ExprKind::Binary(_, _, call) = e.kind else {
-            panic!("not binary")
+        let ExprKind::Chain(_, rest) = e.kind else {
+            panic!("not a chain")
         };
-        assert_eq!(call.span, Span::new(6, 15));
+        assert_eq!(rest[0].1.span, Span::new(6, 15));
     }
 
     #[test]

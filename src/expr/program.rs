@@ -9,7 +9,8 @@
 //! exactly as the two separate operations would be).
 
 use super::graph::{Graph, Node, NodeId};
-use super::ops::{Op1, Op2, nan_max, nan_min};
+use super::ops::{Op1, Op2, half_power, nan_max, nan_min, power};
+use super::schedule;
 
 /// Size of the register file; operands are masked with `MASK`, so indexing needs no check.
 const REGISTERS: usize = 1 << 13;
@@ -75,6 +76,7 @@ enum Instr {
     Ln(Reg, Reg),
     Log10(Reg, Reg),
     Sqrt(Reg, Reg),
+    HalfPower(Reg, Reg),
     Abs(Reg, Reg),
     Floor(Reg, Reg),
     Ceil(Reg, Reg),
@@ -228,39 +230,33 @@ impl Program {
         let needed = reachable(graph, roots);
         let uses = use_counts(graph, roots, &needed);
         let absorbed = fusions(graph, &needed, &uses);
+        let layout = schedule::layout(graph, roots, (&needed, &absorbed), state_count, REGISTERS)
+            .map_err(|schedule::TooManyRegisters(needed)| ProgramTooLarge { needed })?;
         let mut registers = zeroed_registers();
-        let mut next = 1 + state_count;
-        let mut register_of = vec![Reg::MAX; graph.nodes.len()];
-        let mut instructions = Vec::new();
-        let too_large = |needed: usize| ProgramTooLarge { needed };
         for (i, node) in graph.nodes.iter().enumerate() {
-            if !needed[i] || absorbed[i] {
-                continue;
+            if let (true, Node::Const(bits)) = (needed[i], *node) {
+                registers[layout.register_of[i] as usize] = f64::from_bits(bits);
             }
-            let dst = match *node {
-                Node::Time => 0,
-                Node::State(k) => 1 + k as usize,
-                _ => {
-                    next += 1;
-                    next - 1
-                }
-            };
-            if dst >= REGISTERS {
-                return Err(too_large(graph.nodes.len() + state_count));
-            }
-            let d = dst as Reg;
-            match *node {
-                Node::Const(bits) => registers[dst] = f64::from_bits(bits),
-                Node::Time | Node::State(_) => {}
-                other => instructions.push(instruction(graph, other, d, &register_of, &absorbed)),
-            }
-            register_of[i] = d;
         }
-        let results = roots.iter().map(|id| register_of[id.0 as usize]).collect();
+        let instructions = layout
+            .order
+            .iter()
+            .map(|id| {
+                let i = id.0 as usize;
+                instruction(
+                    graph,
+                    graph.nodes[i],
+                    layout.register_of[i],
+                    &layout.register_of,
+                    &absorbed,
+                )
+            })
+            .collect();
+        let results = roots.iter().map(|id| layout.register_of[id.0 as usize]).collect();
         Ok(Self {
             instructions,
             registers,
-            used_registers: next,
+            used_registers: layout.used_registers,
             state_count,
             results,
         })
@@ -314,7 +310,7 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Sub(d, a, b) => bin!(d, a, b, |x, y| x - y),
         Instr::Mul(d, a, b) => bin!(d, a, b, |x, y| x * y),
         Instr::Div(d, a, b) => bin!(d, a, b, |x, y| x / y),
-        Instr::Pow(d, a, b) => bin!(d, a, b, |x, y| x.powf(y)),
+        Instr::Pow(d, a, b) => bin!(d, a, b, |x, y| power(x, y)),
         Instr::Min(d, a, b) => bin!(d, a, b, |x, y| nan_min(x, y)),
         Instr::Max(d, a, b) => bin!(d, a, b, |x, y| nan_max(x, y)),
         Instr::Less(d, a, b) => bin!(d, a, b, |x, y| truth(x < y)),
@@ -384,6 +380,7 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Ln(d, a) => un!(d, a, |x| x.ln()),
         Instr::Log10(d, a) => un!(d, a, |x| x.log10()),
         Instr::Sqrt(d, a) => un!(d, a, |x| x.sqrt()),
+        Instr::HalfPower(d, a) => un!(d, a, |x| half_power(x)),
         Instr::Abs(d, a) => un!(d, a, |x| x.abs()),
         Instr::Floor(d, a) => un!(d, a, |x| x.floor()),
         Instr::Ceil(d, a) => un!(d, a, |x| x.ceil()),
@@ -446,6 +443,7 @@ fn unary(op: Op1, d: Reg, x: Reg) -> Instr {
         Op1::Ln => Instr::Ln(d, x),
         Op1::Log10 => Instr::Log10(d, x),
         Op1::Sqrt => Instr::Sqrt(d, x),
+        Op1::HalfPower => Instr::HalfPower(d, x),
         Op1::Abs => Instr::Abs(d, x),
         Op1::Floor => Instr::Floor(d, x),
         Op1::Ceil => Instr::Ceil(d, x),

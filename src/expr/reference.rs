@@ -1,7 +1,9 @@
 //! A deliberately plain tree-walking evaluator of the syntax tree: the independent reference
-//! that property tests hold the compiled bytecode against. Not used on any hot path.
+//! that property tests hold the compiled bytecode against. Not used on any hot path. It shares
+//! only the definition of `^` ([`power`]) with the compiler.
 
 use super::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+use super::ops::power;
 
 /// Evaluates `expr` directly, looking names up with `lookup`; truth values are 1.0 and 0.0.
 /// Returns the first unknown name or function as an error.
@@ -14,29 +16,38 @@ pub fn reference_eval(expr: &Expr, lookup: &dyn Fn(&str) -> Option<f64>) -> Resu
         ExprKind::Name(name) => lookup(name).ok_or_else(|| format!("unknown name `{name}`"))?,
         ExprKind::Unary(UnaryOp::Neg, x) => -eval(x)?,
         ExprKind::Unary(UnaryOp::Not, x) => b(eval(x)? == 0.0),
-        ExprKind::Binary(op, l, r) => {
-            let (x, y) = (eval(l)?, eval(r)?);
-            match op {
-                BinaryOp::Add => x + y,
-                BinaryOp::Sub => x - y,
-                BinaryOp::Mul => x * y,
-                BinaryOp::Div => x / y,
-                BinaryOp::Pow => x.powf(y),
-                BinaryOp::Less => b(x < y),
-                BinaryOp::LessEq => b(x <= y),
-                BinaryOp::Greater => b(x > y),
-                BinaryOp::GreaterEq => b(x >= y),
-                BinaryOp::Eq => b(x == y),
-                BinaryOp::NotEq => b(x != y),
-                BinaryOp::And => b(x != 0.0 && y != 0.0),
-                BinaryOp::Or => b(x != 0.0 || y != 0.0),
+        ExprKind::Binary(op, l, r) => binary(*op, eval(l)?, eval(r)?),
+        ExprKind::Chain(first, rest) => {
+            let mut acc = eval(first)?;
+            for (op, e) in rest {
+                acc = binary(*op, acc, eval(e)?);
             }
+            acc
         }
         ExprKind::Call { function, args, .. } => {
             let values = args.iter().map(eval).collect::<Result<Vec<_>, _>>()?;
             call(function, &values)?
         }
     })
+}
+
+fn binary(op: BinaryOp, x: f64, y: f64) -> f64 {
+    let b = |v: bool| if v { 1.0 } else { 0.0 };
+    match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div => x / y,
+        BinaryOp::Pow => power(x, y),
+        BinaryOp::Less => b(x < y),
+        BinaryOp::LessEq => b(x <= y),
+        BinaryOp::Greater => b(x > y),
+        BinaryOp::GreaterEq => b(x >= y),
+        BinaryOp::Eq => b(x == y),
+        BinaryOp::NotEq => b(x != y),
+        BinaryOp::And => b(x != 0.0 && y != 0.0),
+        BinaryOp::Or => b(x != 0.0 || y != 0.0),
+    }
 }
 
 fn call(function: &str, v: &[f64]) -> Result<f64, String> {
@@ -53,7 +64,7 @@ fn call(function: &str, v: &[f64]) -> Result<f64, String> {
         "abs" => arg(0)?.abs(),
         "floor" => arg(0)?.floor(),
         "ceil" => arg(0)?.ceil(),
-        "pow" => arg(0)?.powf(arg(1)?),
+        "pow" => power(arg(0)?, arg(1)?),
         "if" => {
             if arg(0)? != 0.0 {
                 arg(1)?

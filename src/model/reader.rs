@@ -93,24 +93,59 @@ impl<'s> Reader<'s> {
 
     /// A finite number (integer or float).
     pub(crate) fn number(&mut self, value: &Value<'_>, what: &str) -> Option<f64> {
-        let parsed = match value.get_ref() {
-            DeValue::Integer(i) => parse_integer(i.as_str(), i.radix()),
-            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+        let span = span_of(value);
+        let problem = match value.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(x) => return Some(x as f64),
+                Err(_) => {
+                    let approximation = approximate(i.as_str(), i.radix());
+                    integer_out_of_range(span, what, self.literal(span), approximation)
+                }
+            },
+            DeValue::Float(f) => match f.as_str().replace('_', "").parse::<f64>() {
+                Ok(x) if x.is_finite() => return Some(x),
+                // `inf` and `nan` are valid TOML; anything else that parses to ±inf overflowed.
+                Ok(x) if x.is_infinite() && !f.as_str().contains("inf") => Diagnostic::error(
+                    span,
+                    format!(
+                        "{what}: number `{}` is out of range for a 64-bit float",
+                        self.literal(span)
+                    ),
+                )
+                .with_hint("the largest finite number is about 1.8e308"),
+                _ => Diagnostic::error(span, format!("{what} must be a finite number")),
+            },
             _ => {
                 self.wrong_type(value, what, "a number");
                 return None;
             }
         };
-        match parsed {
-            Some(x) if x.is_finite() => Some(x),
-            _ => {
-                self.error(Diagnostic::error(
-                    span_of(value),
-                    format!("{what} must be a finite number"),
-                ));
-                None
-            }
+        self.error(problem);
+        None
+    }
+
+    /// The source text at `span`, for quoting in a message.
+    fn literal(&self, span: Span) -> &str {
+        self.source.get(span.range()).unwrap_or("")
+    }
+
+    /// Checks that `name`, the name of a `kind` ("parameter", "output", …) at `span`, is an
+    /// identifier, and records a located error with a valid spelling if it is not. Every name is
+    /// restricted so, not only those used in expressions: names become CSV headers and markdown
+    /// table cells, where a newline, `,` or `|` would break the table.
+    pub(crate) fn identifier(&mut self, name: &str, span: Span, kind: &str) -> bool {
+        if is_identifier(name) {
+            return true;
         }
+        self.error(
+            Diagnostic::error(
+                span,
+                format!("`{}` is not a valid {kind} name", name.escape_debug()),
+            )
+            .with_hint("names start with a letter or `_` and contain only letters, digits and `_`")
+            .with_hint(format!("write it as `{}`", valid_spelling(name))),
+        );
+        false
     }
 
     /// A number that must satisfy `ok`, described by `requirement` ("must be > 0").
@@ -211,13 +246,58 @@ impl<'s> Reader<'s> {
     }
 }
 
-fn parse_integer(text: &str, radix: u32) -> Option<f64> {
-    // `as_str` is already in `from_str_radix` form: no prefix, no underscores.
-    i64::from_str_radix(text, radix).ok().map(|i| i as f64)
+/// An integer too large for 64 bits: suggest the float it was presumably meant to be.
+fn integer_out_of_range(span: Span, what: &str, literal: &str, approximation: f64) -> Diagnostic {
+    let d = Diagnostic::error(
+        span,
+        format!("{what}: integer literal `{literal}` is out of range for a 64-bit integer"),
+    );
+    if approximation.is_finite() {
+        d.with_hint(format!("write it as a float: `{approximation:e}`"))
+    } else {
+        d.with_hint("numbers must be finite: the largest is about 1.8e308")
+    }
+}
+
+/// The value of an integer in `from_str_radix` form (sign, digits; no prefix or `_`), rounded.
+fn approximate(text: &str, radix: u32) -> f64 {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if radix == 10 {
+        // Decimal parsing rounds correctly, digit-by-digit accumulation would not.
+        return digits.parse::<f64>().map_or(f64::NAN, |x| sign * x);
+    }
+    let value = digits
+        .chars()
+        .filter_map(|c| c.to_digit(radix))
+        .fold(0.0, |acc, d| acc * f64::from(radix) + f64::from(d));
+    sign * value
+}
+
+/// `name` made into an identifier: each run of other characters becomes one `_`, and a leading
+/// digit gets a `_` in front.
+fn valid_spelling(name: &str) -> String {
+    let mut spelling = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            spelling.push(c);
+        } else if !spelling.ends_with('_') {
+            spelling.push('_');
+        }
+    }
+    let spelling = spelling.trim_end_matches('_');
+    match spelling.chars().next() {
+        None => "x".to_string(),
+        Some(c) if c.is_ascii_digit() => format!("_{spelling}"),
+        Some(_) => spelling.to_string(),
+    }
 }
 
 /// True if `name` can be used in expressions: ASCII letter or `_`, then letters, digits, `_`.
-pub(crate) fn is_identifier(name: &str) -> bool {
+/// The same rule as the expression lexer's for a name.
+fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

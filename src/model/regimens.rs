@@ -29,6 +29,7 @@ pub(super) fn read_regimens(
     let mut regimens = Vec::new();
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
+        reader.identifier(name, span_of(key), "regimen");
         let context = format!("[regimens.{name}]");
         let Some(regimen) = reader.table(value, &context) else {
             continue;

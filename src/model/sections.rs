@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use toml::de::{DeTable, DeValue};
 
-use super::reader::{Reader, Value, is_identifier, span_of};
+use super::reader::{Reader, Value, span_of};
 use super::{Derived, Model, Output, Parameter, StateVariable};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::expr::{Expr, ExprKind, is_reserved};
@@ -80,12 +80,19 @@ struct Names {
 impl Names {
     /// Checks that `name` is a usable, new identifier and records it.
     fn declare(&mut self, reader: &mut Reader<'_>, name: &str, span: Span, kind: &'static str) -> bool {
-        if !is_identifier(name) {
-            reader.error(
-                Diagnostic::error(span, format!("`{name}` is not a valid {kind} name"))
-                    .with_hint("names start with a letter or `_` and contain only letters, digits and `_`"),
-            );
+        if !reader.identifier(name, span, kind) {
             return false;
+        }
+        if name == "time" || name == "regimen" {
+            // States and derived values are the default outputs; keep one rule for every name.
+            // The name stays declared, so that its uses do not cascade into more errors.
+            reader.error(
+                Diagnostic::error(span, format!("`{name}` cannot be a {kind} name"))
+                    .with_hint(format!(
+                        "`time` and `regimen` are the first two CSV columns; rename this {kind}, e.g. `{name}_{}`",
+                        kind.split(' ').next().unwrap_or(kind)
+                    )),
+            );
         }
         if is_reserved(name) {
             reader.error(
@@ -363,6 +370,7 @@ fn read_outputs(
             );
             continue;
         }
+        reader.identifier(name, span, "output");
         if let Some(output) = read_output(reader, name, value) {
             outputs.push(output);
         }
