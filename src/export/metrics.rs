@@ -49,7 +49,10 @@ pub fn render_metrics(report: &MetricsReport<'_>, format: MetricsFormat) -> Stri
         }
         MetricsFormat::Markdown => {
             let (header, rows) = cells(report, readable);
-            let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+            let line = |cells: &[String]| {
+                let escaped: Vec<String> = cells.iter().map(|c| markdown_cell(c)).collect();
+                format!("| {} |\n", escaped.join(" | "))
+            };
             let mut out = line(&header);
             out += &line(&vec!["---".to_string(); header.len()]);
             rows.iter().for_each(|r| out += &line(r));
@@ -57,6 +60,29 @@ pub fn render_metrics(report: &MetricsReport<'_>, format: MetricsFormat) -> Stri
         }
         MetricsFormat::Table => aligned(cells(report, readable)),
     }
+}
+
+/// A cell that cannot break a Markdown table row: free text (units, the observable's name,
+/// the time unit) may hold `|`, backslashes or line breaks.
+fn markdown_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A cell of the aligned table on one line (control characters as spaces).
+fn single_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Four significant digits, fixed-point in a readable range, else scientific.
@@ -169,6 +195,11 @@ fn cells(report: &MetricsReport<'_>, number: fn(f64) -> String) -> Cells {
 }
 
 fn aligned((header, rows): Cells) -> String {
+    let header: Vec<String> = header.iter().map(|c| single_line(c)).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| single_line(c)).collect())
+        .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             std::iter::once(&header)
@@ -277,7 +308,14 @@ fn merge(target: &mut Value, extra: Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::readable;
+    use super::{markdown_cell, readable, single_line};
+
+    #[test]
+    fn free_text_cannot_break_a_table_row() {
+        // GitHub-flavoured Markdown: `\|` is a literal pipe inside a cell; a line break ends the row.
+        assert_eq!(markdown_cell("cells|x\nper mL\\"), "cells\\|x per mL\\\\");
+        assert_eq!(single_line("a\nb\tc"), "a b c");
+    }
 
     #[test]
     fn readable_numbers() {
