@@ -3,6 +3,7 @@
 
 mod compile;
 mod monitor;
+mod population;
 mod reader;
 mod regimens;
 mod sections;
