@@ -19,6 +19,7 @@ pub mod expr;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod population;
 pub mod regimen;
 pub mod solve;
 pub mod suggest;

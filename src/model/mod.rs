@@ -3,6 +3,7 @@
 
 mod compile;
 mod monitor;
+mod population;
 mod reader;
 mod regimens;
 mod sections;
@@ -208,6 +209,8 @@ pub struct Model {
     pub regimens: Vec<RegimenSpec>,
     /// `[relapse]`, if given.
     pub relapse: Option<RelapseSpec>,
+    /// `[population]`, if given.
+    pub population: Option<crate::population::PopulationSpec>,
     /// Warnings found while loading.
     pub warnings: Vec<Diagnostic>,
 }

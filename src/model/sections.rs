@@ -10,7 +10,7 @@ use super::{Derived, Model, Output, Parameter, StateVariable};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::expr::{Expr, ExprKind, is_reserved};
 
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "model",
     "parameters",
     "states",
@@ -20,6 +20,7 @@ const SECTIONS: [&str; 9] = [
     "solver",
     "regimens",
     "relapse",
+    "population",
 ];
 
 /// Reads a whole file. `None` only when the TOML itself does not parse.
@@ -55,6 +56,7 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
     let solver = super::solver::read_solver(reader, section("solver"), &states);
     let regimens = super::regimens::read_regimens(reader, section("regimens"), &states);
     let relapse = super::solver::read_relapse(reader, section("relapse"));
+    let population = super::population::read_population(reader, section("population"), &parameters);
     Model {
         name,
         title,
@@ -67,6 +69,7 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
         solver,
         regimens,
         relapse,
+        population,
         warnings: Vec::new(),
     }
 }
