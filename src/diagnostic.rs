@@ -159,13 +159,91 @@ impl IntoIterator for Diagnostics {
 }
 
 /// A 1-based line and column (in characters) of a byte offset in `source`.
+///
+/// Scans `source` once per call: to place many offsets in one file, build a [`LineIndex`].
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = &source[..floor_char_boundary(source, offset)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineIndex::new(source).line_column(offset)
+}
+
+/// Bytes between two char-count checkpoints in a [`LineIndex`].
+const CHECKPOINT: usize = 256;
+
+/// Line starts and character counts of one source text, computed once, so that each offset is
+/// placed in O(log lines) time plus a scan of at most [`CHECKPOINT`] bytes, whatever the length
+/// of its line.
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    source: &'a str,
+    /// Byte offset of the start of each line: 0, then one past every `\n`.
+    line_starts: Vec<usize>,
+    /// `chars_before[k]` is the number of characters in `source[..k * CHECKPOINT]` (counted as
+    /// bytes that do not continue a UTF-8 sequence, so the checkpoint need not be a char boundary).
+    chars_before: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `source` in one pass.
+    pub fn new(source: &'a str) -> Self {
+        let bytes = source.as_bytes();
+        let line_starts = std::iter::once(0).chain(newlines(bytes).map(|i| i + 1)).collect();
+        let mut chars_before = Vec::with_capacity(bytes.len() / CHECKPOINT + 1);
+        let mut count = 0;
+        chars_before.push(0);
+        for chunk in bytes.chunks(CHECKPOINT) {
+            count += chars_in(chunk);
+            chars_before.push(count);
+        }
+        Self {
+            source,
+            line_starts,
+            chars_before,
+        }
+    }
+
+    /// The indexed text.
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
+    /// The 0-based index of the line holding byte `offset` (clamped to the text).
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.source.len());
+        self.line_starts.partition_point(|&start| start <= offset) - 1
+    }
+
+    /// The byte offset where 0-based line `line` starts (the text's length past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line).copied().unwrap_or(self.source.len())
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`; an offset inside a
+    /// multi-byte character counts as that character's start, one past the end as the end.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.source, offset.min(self.source.len()));
+        let line = self.line_of(offset);
+        let column = self.chars_up_to(offset) - self.chars_up_to(self.line_starts[line]) + 1;
+        (line + 1, column)
+    }
+
+    /// Characters in `source[..offset]`, for `offset` on a char boundary.
+    fn chars_up_to(&self, offset: usize) -> usize {
+        let checkpoint = offset / CHECKPOINT;
+        self.chars_before[checkpoint] + chars_in(&self.source.as_bytes()[checkpoint * CHECKPOINT..offset])
+    }
+}
+
+/// Positions of every `\n` in `bytes`.
+fn newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i)
+}
+
+/// Characters in a run of UTF-8 bytes: the bytes that are not continuation bytes (`0b10xx_xxxx`).
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -186,5 +264,32 @@ mod tests {
         assert_eq!(line_column(src, 3), (2, 1));
         assert_eq!(line_column(src, 7), (2, 4));
         assert_eq!(line_column(src, 8), (3, 1));
+    }
+
+    /// The index agrees with a direct count (the definition: newlines before the offset, and
+    /// characters since the last one) at every offset of texts with multi-byte characters, CRLF,
+    /// long lines across checkpoints and a trailing newline.
+    #[test]
+    fn line_index_agrees_with_a_direct_count_everywhere() {
+        let long = "é".repeat(300) + "x" + &"ab\u{1F600}".repeat(200);
+        let texts = [
+            String::new(),
+            "\n".to_string(),
+            "ab\ncdé\nf".to_string(),
+            "a\r\nb\r\n".to_string(),
+            format!("{long}\n{long}\nend\n"),
+        ];
+        for text in &texts {
+            let index = LineIndex::new(text);
+            for offset in 0..=text.len() + 2 {
+                let boundary = floor_char_boundary(text, offset.min(text.len()));
+                let before = &text[..boundary];
+                let line = before.matches('\n').count() + 1;
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                let column = before[line_start..].chars().count() + 1;
+                assert_eq!(index.line_column(offset), (line, column), "{text:?} at {offset}");
+                assert_eq!(index.line_start(index.line_of(offset)), line_start);
+            }
+        }
     }
 }

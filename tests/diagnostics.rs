@@ -126,3 +126,82 @@ fn an_unused_parameter_is_a_warning_not_an_error() {
         "{stderr}"
     );
 }
+
+/// Runs `relapse args…` with stdout and stderr in files (a long report must not block on a full
+/// pipe), killing it and failing the test after `limit`. Returns (exit code, stdout, stderr).
+fn relapse_within(args: &[&str], limit: std::time::Duration) -> (Option<i32>, String, String) {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relapse"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&err).unwrap()))
+        .spawn()
+        .unwrap();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+            return (status.code(), read(&out), read(&err));
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("`relapse {}` still running after {limit:?}", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// 100,000 warnings (unused parameters) in one file: each rendered diagnostic used to rescan
+/// the file for its line and column, and the snippet renderer re-split the whole file into
+/// lines, so this took 58 s (short) and over 2 minutes (human, JSON) in a release build. With
+/// the line index and one-line snippet windows each format takes seconds even in a debug build
+/// (the limit leaves room for a loaded machine). The last warning is on line 100,003 (three
+/// header lines before the parameters), which checks the positions at the far end of the file.
+#[test]
+fn a_hundred_thousand_warnings_render_quickly_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many_warnings.toml");
+    let mut toml = String::from("[model]\nname = \"w\"\n[parameters]\n");
+    for i in 0..100_000 {
+        toml.push_str(&format!("p{i} = 1\n"));
+    }
+    toml.push_str("[states]\nx = 1\n[equations]\nx = \"-x\"\n");
+    std::fs::write(&path, toml).unwrap();
+    let file = path.to_str().unwrap();
+    let limit = std::time::Duration::from_secs(60);
+    let last = format!("{file}:100003:1: warning: parameter `p99999` is never used");
+
+    let (code, _, stderr) = relapse_within(&["check", "--format", "short", file], limit);
+    assert_eq!(code, Some(0));
+    assert_eq!(stderr.lines().count(), 100_000);
+    assert!(
+        stderr.lines().last().unwrap().starts_with(&last),
+        "{:?}",
+        stderr.lines().last()
+    );
+
+    let (code, _, stderr) = relapse_within(&["check", "--format", "human", file], limit);
+    assert_eq!(code, Some(0));
+    assert_eq!(stderr.matches("warning: parameter").count(), 100_000);
+    assert!(stderr.contains(&format!("--> {file}:100003:1\n")));
+    assert!(stderr.contains("100003 | p99999 = 1\n"));
+
+    let (code, stdout, _) = relapse_within(&["check", "--format", "json", file], limit);
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let diagnostics = doc["files"][0]["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 100_000);
+    let d = &diagnostics[99_999];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(100_003), Some(1))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(100_003), Some(7))
+    );
+}

@@ -6,7 +6,7 @@ use relapse::export::{MetricsFormat, MetricsReport, render_metrics};
 use relapse::metrics::set_delays;
 
 use super::args::{CompareArgs, FigureArgs};
-use super::figure::{Context, write_figure};
+use super::figure::{Context, check_figure, write_figure};
 use super::outputs::{self, Output};
 use super::simulate::report_warnings;
 use super::{CliError, Prepared, prepare};
@@ -42,6 +42,16 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
             ))
         })?,
     };
+    let context = Context {
+        model: &model,
+        compiled: &compiled,
+        settings: &settings,
+        regimens: &regimens,
+    };
+    if args.plot.is_some() {
+        // A figure too small for its dose-rug rows is refused before any solving.
+        check_figure(&context, &FigureArgs::default())?;
+    }
     let mut results = Vec::with_capacity(regimens.len());
     for regimen in &regimens {
         let measured = compiled
@@ -60,12 +70,6 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         regimens: &results,
     };
     if let Some(plot) = &args.plot {
-        let context = Context {
-            model: &model,
-            compiled: &compiled,
-            settings: &settings,
-            regimens: &regimens,
-        };
         write_figure(&context, &FigureArgs::default(), &results, (plot, &args.model))?;
     }
     let format = args

@@ -1,10 +1,13 @@
 //! `relapse plot` and `compare --plot`: from a model's traces and metrics to a [`Figure`].
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use relapse::metrics::RegimenMetrics;
 use relapse::model::{CompiledModel, Model, Trace};
-use relapse::plot::{Curve, DoseMark, Figure, Level, Marker, Panel, render};
+use relapse::plot::{
+    Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render, rug_row_count,
+};
 use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
@@ -16,6 +19,7 @@ use super::{CliError, Prepared, prepare};
 const GRID_POINTS: usize = 1500;
 
 pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
+    relapse::plot::check_canvas(args.figure.width, args.figure.height).map_err(usage)?;
     let _reserved = super::outputs::reserve_figure(&args.model, &args.out)?;
     let Prepared {
         model,
@@ -23,6 +27,14 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
         compiled,
         regimens,
     } = prepare(&args.model, &args.solver)?;
+    let context = Context {
+        model: &model,
+        compiled: &compiled,
+        settings: &settings,
+        regimens: &regimens,
+    };
+    // The minimum canvas depends on the figure's rows and panels, known before any solving.
+    check_figure(&context, &args.figure)?;
     let mut metrics = Vec::new();
     if compiled.monitor.watchlist.observable.is_some() {
         for regimen in &regimens {
@@ -32,12 +44,6 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
             metrics.push(measured.metrics);
         }
     }
-    let context = Context {
-        model: &model,
-        compiled: &compiled,
-        settings: &settings,
-        regimens: &regimens,
-    };
     write_figure(&context, &args.figure, &metrics, (&args.out, &args.model))
 }
 
@@ -57,6 +63,7 @@ pub(crate) fn write_figure(
     (out, model_path): (&Path, &Path),
 ) -> Result<(), CliError> {
     refuse_to_overwrite(out, model_path)?;
+    check_figure(context, args)?;
     let mut traces = Vec::with_capacity(context.regimens.len());
     for regimen in context.regimens {
         let trace = context
@@ -72,9 +79,24 @@ pub(crate) fn write_figure(
     }
     let figure = figure(context, args, &traces, metrics)?;
     render(&figure, out).map_err(|e| match e {
-        relapse::plot::PlotError::UnknownFormat(_) => CliError::Usage(e.to_string()),
+        PlotError::UnknownFormat(_) | PlotError::Size(_) | PlotError::TimeAxis(_) => usage(e),
         other => CliError::Io(other.to_string()),
     })
+}
+
+fn usage(e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+/// Refuses a canvas outside the limits or too small for the figure's layout, and unknown
+/// `--outputs`, without solving anything.
+pub(crate) fn check_figure(context: &Context<'_>, args: &FigureArgs) -> Result<(), CliError> {
+    let selected = selected_outputs(context.model, args.outputs.as_deref())?;
+    let layout = Layout {
+        rug_rows: rug_row_count(&dose_marks(context)?),
+        exposure: context.compiled.monitor.watchlist.observable.is_some() && !selected.is_empty(),
+    };
+    layout.check((args.width, args.height)).map_err(usage)
 }
 
 fn with_unit(name: &str, unit: Option<&str>) -> String {
@@ -146,7 +168,7 @@ fn figure(
         t_end: context.settings.t_end,
         main,
         exposure,
-        doses: dose_marks(context),
+        doses: dose_marks(context)?,
         size: (args.width, args.height),
     })
 }
@@ -244,20 +266,30 @@ fn markers(metrics: &[RegimenMetrics], threshold: f64, time_unit: Option<&str>) 
     markers
 }
 
-fn dose_marks(context: &Context<'_>) -> Vec<DoseMark> {
+/// One mark per administration up to t_end; an infusion's bar ends at its stop (or at t_end).
+/// Only administrations up to t_end are expanded (a `count` of 1e9 must not be stored).
+fn dose_marks(context: &Context<'_>) -> Result<Vec<DoseMark>, CliError> {
     let names = &context.compiled.state_names;
     let mut marks = Vec::new();
     for (i, regimen) in context.regimens.iter().enumerate() {
-        let events = regimen.schedule();
+        let events = regimen
+            .schedule_until(context.settings.t_end)
+            .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+        // One pass for all stops: searching the schedule per infusion was quadratic.
+        let stops: HashMap<usize, f64> = events
+            .iter()
+            .filter_map(|s| match s.kind {
+                EventKind::InfusionStop { id } => Some((id, s.time)),
+                _ => None,
+            })
+            .collect();
         for e in &events {
             let (target, end) = match e.kind {
                 EventKind::Bolus { target, .. } => (target, None),
-                EventKind::InfusionStart { id, target, .. } => {
-                    let stop = events
-                        .iter()
-                        .find(|s| matches!(s.kind, EventKind::InfusionStop { id: j } if j == id));
-                    (target, Some(stop.map_or(context.settings.t_end, |s| s.time)))
-                }
+                EventKind::InfusionStart { id, target, .. } => (
+                    target,
+                    Some(stops.get(&id).copied().unwrap_or(context.settings.t_end)),
+                ),
                 EventKind::InfusionStop { .. } => continue,
             };
             if e.time <= context.settings.t_end {
@@ -270,5 +302,5 @@ fn dose_marks(context: &Context<'_>) -> Vec<DoseMark> {
             }
         }
     }
-    marks
+    Ok(marks)
 }

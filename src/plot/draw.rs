@@ -1,7 +1,10 @@
 //! Drawing a [`Figure`] on a plotters backend. A logarithmic panel is drawn as log10(y) on a
 //! linear axis with decade tick labels, so both scales share one code path; values ≤ 0 cannot
-//! be shown on it and are clipped to the axis floor, which the legend says.
+//! be shown on it and are clipped to the axis floor, which the legend says. A linear axis spans
+//! at most ±1e300 (a span of 2e308 overflows); values beyond, and infinite values on either
+//! scale, are clipped to the edge, which the legend says too.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use plotters::coord::Shift;
@@ -12,6 +15,7 @@ use plotters::prelude::{
 };
 use plotters::style::Color;
 
+use super::layout::{Layout, MARGIN, TITLE_FONT, heights, label_area, row_name_capacity};
 use super::{Curve, DoseMark, Figure, PALETTE, Panel, PlotError};
 
 pub(super) fn png(figure: &Figure, path: &Path) -> Result<(), PlotError> {
@@ -22,11 +26,12 @@ pub(super) fn svg(figure: &Figure, path: &Path) -> Result<(), PlotError> {
     draw(figure, SVGBackend::new(path, figure.size).into_drawing_area())
 }
 
-/// Smallest width of the y-label area of every panel (all panels share it, so the time axes
-/// line up); widened for long dose-rug row names.
-const LABEL_AREA: u32 = 130;
 /// A log axis shows at most this many decades below the largest value.
 const MAX_DECADES: f64 = 12.0;
+/// Largest magnitude drawn on a linear axis; larger values are drawn at the edge. Beyond it the
+/// axis arithmetic of plotters (span, tick step, tick count) overflows and its tick search never
+/// ends.
+const LINEAR_LIMIT: f64 = 1e300;
 
 fn err(e: impl std::fmt::Debug) -> PlotError {
     PlotError::Draw(format!("{e:?}"))
@@ -39,30 +44,31 @@ fn colour(index: usize) -> RGBColor {
 
 fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(err)?;
-    let root = root.titled(&figure.title, ("sans-serif", 26)).map_err(err)?;
-    let (_, height) = root.dim_in_pixel();
+    let root = root
+        .titled(&figure.title, ("sans-serif", TITLE_FONT))
+        .map_err(err)?;
     let rows = rug_rows(&figure.doses);
-    let rug_height = if rows.is_empty() {
-        0
-    } else {
-        (rows.len() as u32 * 18 + 50).min(height / 4)
+    let layout = Layout {
+        rug_rows: rows.len(),
+        exposure: figure.exposure.is_some(),
     };
-    let exposure_height = if figure.exposure.is_some() {
-        height * 27 / 100
-    } else {
-        0
-    };
-    let main_height = height.saturating_sub(rug_height + exposure_height);
-    let (main, rest) = root.split_vertically(main_height);
-    let (rug, exposure) = rest.split_vertically(rug_height);
+    let parts = heights(figure.size.1, &layout);
+    let (main, rest) = root.split_vertically(parts.main);
+    let (rug, exposure) = rest.split_vertically(parts.rug);
     let main_x_label = if figure.exposure.is_none() && rows.is_empty() {
         figure.x_label.as_str()
     } else {
         ""
     };
-    let longest = rows.iter().map(|r| r.0.chars().count() as u32).max().unwrap_or(0);
-    let label_area = LABEL_AREA.max(7 * longest + 16);
-    draw_panel(&main, &figure.main, (figure.t_end, label_area), main_x_label)?;
+    let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let label_area = label_area(figure.size.0, longest);
+    let areas = layout.x_label_areas();
+    draw_panel(
+        &main,
+        &figure.main,
+        (figure.t_end, label_area, areas.main),
+        main_x_label,
+    )?;
     if !rows.is_empty() {
         let rug_x_label = if figure.exposure.is_none() {
             figure.x_label.as_str()
@@ -73,72 +79,159 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
             &rug,
             &figure.doses,
             &rows,
-            (figure.t_end, label_area, rug_x_label),
+            (figure.t_end, label_area, areas.rug, rug_x_label),
         )?;
     }
     if let Some(panel) = &figure.exposure {
-        draw_panel(&exposure, panel, (figure.t_end, label_area), &figure.x_label)?;
+        draw_panel(
+            &exposure,
+            panel,
+            (figure.t_end, label_area, areas.exposure),
+            &figure.x_label,
+        )?;
     }
     root.present().map_err(err)
 }
 
-/// A curve's y values as drawn, and whether any were clipped.
-fn transform(points: &[(f64, f64)], log_y: bool, floor: f64) -> (Vec<(f64, f64)>, bool) {
-    if !log_y {
-        return (
-            points.iter().copied().filter(|p| p.1.is_finite()).collect(),
-            false,
-        );
-    }
-    let mut clipped = false;
-    let drawn = points
-        .iter()
-        .filter(|p| !p.1.is_nan())
-        .map(|&(x, y)| {
-            if y > floor {
-                (x, y.log10())
-            } else {
-                clipped = true;
-                (x, floor.log10())
-            }
-        })
-        .collect();
-    (drawn, clipped)
+/// Which values of a curve could not be drawn where they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Clipped {
+    /// Values ≤ 0 (or below the lowest decade) on a log axis, drawn at its floor.
+    floor: bool,
+    /// Infinite values, or beyond ±[`LINEAR_LIMIT`] on a linear axis, drawn at the edge.
+    beyond: bool,
 }
 
-/// The y range as drawn: decades for a log axis, a padded span for a linear one.
-fn y_range(panel: &Panel) -> (f64, f64, f64) {
-    let values = panel
-        .curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.1))
-        .chain(panel.levels.iter().map(|l| l.value))
-        .filter(|v| v.is_finite());
-    if panel.log_y {
-        let positive: Vec<f64> = values.filter(|&v| v > 0.0).collect();
-        let low = positive.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = positive.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if !low.is_finite() {
-            return (-1.0, 1.0, 0.1);
+/// A y axis as drawn: `bottom..top` on the axis scale (log10 of the values for a log axis).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Axis {
+    log: bool,
+    bottom: f64,
+    top: f64,
+}
+
+impl Axis {
+    /// The axis for `panel`: decades for a log axis, a padded span for a linear one. Always
+    /// finite with `top > bottom`, whatever the values (infinite, NaN, ±1e308, all equal, none
+    /// positive on a log axis).
+    fn of(panel: &Panel) -> Self {
+        let values = panel
+            .curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.1))
+            .chain(panel.levels.iter().map(|l| l.value))
+            .filter(|v| v.is_finite());
+        if panel.log_y {
+            let (low, high) = bounds(values.filter(|&v| v > 0.0));
+            if !low.is_finite() {
+                return Self {
+                    log: true,
+                    bottom: -1.0,
+                    top: 1.0,
+                };
+            }
+            // Decades of finite positive values lie within [-324, 309]: nothing overflows.
+            let bottom = low
+                .log10()
+                .floor()
+                .max(high.log10().ceil() - MAX_DECADES)
+                .min(high.log10().ceil() - 1.0);
+            let top = high.log10().ceil().max(bottom + 1.0);
+            Self {
+                log: true,
+                bottom,
+                top,
+            }
+        } else {
+            let (low, high) = bounds(values.map(|v| v.clamp(-LINEAR_LIMIT, LINEAR_LIMIT)));
+            if !low.is_finite() {
+                return Self {
+                    log: false,
+                    bottom: 0.0,
+                    top: 1.0,
+                };
+            }
+            let low = low.min(0.0);
+            // |low|, |high| ≤ 1e300, so neither the span nor the padding can overflow.
+            let scale = low.abs().max(high.abs());
+            let span = if high - low > 1e-9 * scale {
+                high - low
+            } else if scale > 0.0 {
+                // All values equal (to within rounding): show them against a span of their size.
+                scale
+            } else {
+                1.0
+            };
+            Self {
+                log: false,
+                bottom: low,
+                top: high + 0.05 * span,
+            }
         }
-        let bottom = low
-            .log10()
-            .floor()
-            .max(high.log10().ceil() - MAX_DECADES)
-            .min(high.log10().ceil() - 1.0);
-        let top = high.log10().ceil().max(bottom + 1.0);
-        (bottom, top, 10f64.powf(bottom))
-    } else {
-        let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-        if !low.is_finite() {
-            return (0.0, 1.0, 0.0);
-        }
-        let low = low.min(0.0);
-        let span = (high - low).max(1e-12);
-        (low, high + 0.05 * span, 0.0)
     }
+
+    /// The smallest value drawn where it is on a log axis (`10^bottom`).
+    fn floor(&self) -> f64 {
+        10f64.powf(self.bottom)
+    }
+
+    /// `y` on the axis scale, within the axis, and whether it had to be moved there.
+    fn place(&self, y: f64) -> (f64, Clipped) {
+        if self.log {
+            if y == f64::INFINITY {
+                (
+                    self.top,
+                    Clipped {
+                        floor: false,
+                        beyond: true,
+                    },
+                )
+            } else if y > self.floor() {
+                (y.log10().min(self.top), Clipped::default())
+            } else {
+                (
+                    self.bottom,
+                    Clipped {
+                        floor: true,
+                        beyond: false,
+                    },
+                )
+            }
+        } else if y.is_finite() && y.abs() <= LINEAR_LIMIT {
+            (y.clamp(self.bottom, self.top), Clipped::default())
+        } else {
+            (
+                y.clamp(self.bottom, self.top),
+                Clipped {
+                    floor: false,
+                    beyond: true,
+                },
+            )
+        }
+    }
+
+    /// A curve's points as drawn (NaN dropped), and which values were clipped.
+    fn transform(&self, points: &[(f64, f64)]) -> (Vec<(f64, f64)>, Clipped) {
+        let mut clipped = Clipped::default();
+        let drawn = points
+            .iter()
+            .filter(|p| !p.1.is_nan())
+            .map(|&(x, y)| {
+                let (y, c) = self.place(y);
+                clipped.floor |= c.floor;
+                clipped.beyond |= c.beyond;
+                (x, y)
+            })
+            .collect();
+        (drawn, clipped)
+    }
+}
+
+/// The smallest and largest of `values` (`(inf, -inf)` when there are none).
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    })
 }
 
 fn decade_label(v: f64) -> String {
@@ -152,13 +245,14 @@ fn decade_label(v: f64) -> String {
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
-    (t_end, label_area): (f64, u32),
+    (t_end, label_area, x_label_area): (f64, u32, u32),
     x_label: &str,
 ) -> Result<(), PlotError> {
-    let (bottom, top, floor) = y_range(panel);
+    let axis = Axis::of(panel);
+    let (bottom, top) = (axis.bottom, axis.top);
     let mut chart = ChartBuilder::on(area)
-        .margin(12)
-        .x_label_area_size(if x_label.is_empty() { 25 } else { 45 })
+        .margin(MARGIN)
+        .x_label_area_size(x_label_area)
         .y_label_area_size(label_area)
         .build_cartesian_2d(0.0..t_end, bottom..top)
         .map_err(err)?;
@@ -187,9 +281,9 @@ fn draw_panel<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for curve in &panel.curves {
-        draw_curve(&mut chart, curve, log_y, floor)?;
+        draw_curve(&mut chart, curve, &axis)?;
     }
-    let y_of = |v: f64| if log_y { v.max(floor).log10() } else { v };
+    let y_of = |v: f64| axis.place(v).0;
     for level in &panel.levels {
         let y = y_of(level.value);
         let style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
@@ -245,15 +339,16 @@ type Chart<'a, DB> = plotters::chart::ChartContext<
 fn draw_curve<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     curve: &Curve,
-    log_y: bool,
-    floor: f64,
+    axis: &Axis,
 ) -> Result<(), PlotError> {
-    let (points, clipped) = transform(&curve.points, log_y, floor);
+    let (points, clipped) = axis.transform(&curve.points);
     let c = colour(curve.colour);
-    let label = if clipped {
-        format!("{} (values ≤ 0 clipped to axis floor)", curve.label)
-    } else {
-        curve.label.clone()
+    let label = match (clipped.floor, clipped.beyond) {
+        (false, false) => curve.label.clone(),
+        (true, false) => format!("{} (values ≤ 0 clipped to axis floor)", curve.label),
+        (false, true) if axis.log => format!("{} (infinite values clipped to axis top)", curve.label),
+        (false, true) => format!("{} (values beyond ±{LINEAR_LIMIT:e} clipped)", curve.label),
+        (true, true) => format!("{} (values ≤ 0 and infinite values clipped)", curve.label),
     };
     chart
         .draw_series(LineSeries::new(points, c.stroke_width(2)))
@@ -263,31 +358,42 @@ fn draw_curve<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The rug's rows in order of first appearance, with their colours.
 fn rug_rows(doses: &[DoseMark]) -> Vec<(String, usize)> {
-    let mut rows: Vec<(String, usize)> = Vec::new();
-    for d in doses {
-        if !rows.iter().any(|(r, _)| r == &d.row) {
-            rows.push((d.row.clone(), d.colour));
-        }
+    let mut seen = HashSet::new();
+    doses
+        .iter()
+        .filter(|d| seen.insert(d.row.as_str()))
+        .map(|d| (d.row.clone(), d.colour))
+        .collect()
+}
+
+/// `name`, shortened with an ellipsis to at most `capacity` characters.
+fn shorten(name: &str, capacity: usize) -> String {
+    if name.chars().count() <= capacity {
+        return name.to_string();
     }
-    rows
+    let mut short: String = name.chars().take(capacity.saturating_sub(1)).collect();
+    short.push('…');
+    short
 }
 
 fn draw_rug<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     doses: &[DoseMark],
     rows: &[(String, usize)],
-    (t_end, label_area, x_label): (f64, u32, &str),
+    (t_end, label_area, x_label_area, x_label): (f64, u32, u32, &str),
 ) -> Result<(), PlotError> {
     let n = rows.len() as f64;
     let mut chart = ChartBuilder::on(area)
-        .margin_left(12)
-        .margin_right(12)
-        .x_label_area_size(if x_label.is_empty() { 20 } else { 40 })
+        .margin_left(MARGIN)
+        .margin_right(MARGIN)
+        .x_label_area_size(x_label_area)
         .y_label_area_size(label_area)
         .build_cartesian_2d(0.0..t_end, 0.0..n)
         .map_err(err)?;
-    let row_names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let capacity = row_name_capacity(label_area);
+    let row_names: Vec<String> = rows.iter().map(|r| shorten(&r.0, capacity)).collect();
     let label_of = move |v: &f64| {
         let i = v.floor() as usize;
         if (v - v.floor() - 0.5).abs() < 1e-9 {
@@ -308,23 +414,64 @@ fn draw_rug<DB: DrawingBackend>(
         .axis_desc_style(("sans-serif", 18))
         .draw()
         .map_err(err)?;
+    let index: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.0.as_str(), i)).collect();
+    let mut per_row: Vec<Vec<&DoseMark>> = vec![Vec::new(); rows.len()];
     for d in doses {
-        let row = rows.iter().position(|r| r.0 == d.row).unwrap_or(0) as f64;
-        let c = colour(d.colour);
-        match d.end {
-            None => chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(d.start, row + 0.15), (d.start, row + 0.85)],
-                    c.stroke_width(2),
-                )))
-                .map_err(err)?,
-            Some(end) => chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(d.start, row + 0.3), (end, row + 0.7)],
-                    c.filled(),
-                )))
-                .map_err(err)?,
-        };
+        per_row[index[d.row.as_str()]].push(d);
+    }
+    for (row, marks) in per_row.iter().enumerate() {
+        let c = colour(rows[row].1);
+        let y = row as f64;
+        let pixel = |t: f64| chart.backend_coord(&(t, y)).0;
+        let (boluses, infusions) = merged(marks, t_end, pixel);
+        chart
+            .draw_series(
+                boluses
+                    .into_iter()
+                    .map(|t| PathElement::new(vec![(t, y + 0.15), (t, y + 0.85)], c.stroke_width(2))),
+            )
+            .map_err(err)?;
+        chart
+            .draw_series(
+                infusions
+                    .into_iter()
+                    .map(|(start, end)| Rectangle::new([(start, y + 0.3), (end, y + 0.7)], c.filled())),
+            )
+            .map_err(err)?;
     }
     Ok(())
+}
+
+/// The marks of one rug row as drawn: one bolus line per pixel column (the first bolus drawn
+/// there), and infusion bars merged where their pixel spans overlap or touch. Thousands of
+/// doses thus cost at most a few elements per pixel column, and the image is unchanged. Marks
+/// outside `[0, t_end]` are cut to it (and dropped if they start outside it).
+fn merged(marks: &[&DoseMark], t_end: f64, pixel: impl Fn(f64) -> i32) -> (Vec<f64>, Vec<(f64, f64)>) {
+    let shown = marks.iter().filter(|d| (0.0..=t_end).contains(&d.start));
+    let mut boluses: Vec<(i32, f64)> = shown
+        .clone()
+        .filter(|d| d.end.is_none())
+        .map(|d| (pixel(d.start), d.start))
+        .collect();
+    boluses.sort_by_key(|b| b.0);
+    boluses.dedup_by_key(|b| b.0);
+    let mut bars: Vec<(f64, f64)> = shown
+        .filter_map(|d| {
+            d.end
+                .map(|end| (d.start, if end >= d.start { end.min(t_end) } else { d.start }))
+        })
+        .collect();
+    bars.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut infusions: Vec<(f64, f64)> = Vec::new();
+    for (start, end) in bars {
+        match infusions.last_mut() {
+            Some(last) if pixel(start) <= pixel(last.1) => {
+                if end > last.1 {
+                    last.1 = end;
+                }
+            }
+            _ => infusions.push((start, end)),
+        }
+    }
+    (boluses.into_iter().map(|b| b.1).collect(), infusions)
 }

@@ -4,10 +4,19 @@
 //! A [`Figure`] is plain data: the CLI fills it from a model's traces and metrics; [`render`]
 //! draws a main panel (one curve per regimen, threshold and detection lines, nadir and relapse
 //! markers), a dose rug, and an optional exposure panel, and writes the file atomically.
+//!
+//! Canvases are bounded ([`check_canvas`], [`Layout::check`]) and every axis range is made
+//! finite and non-degenerate before plotters sees it, so no figure can panic, hang or exhaust
+//! memory: values beyond ±1e300 on a linear axis, infinite values and values ≤ 0 on a log axis
+//! are drawn at the axis edge and the legend says so.
 
 mod draw;
+mod layout;
 
+use std::collections::HashSet;
 use std::path::Path;
+
+pub use layout::{Layout, MAX_PIXELS, MAX_SIDE, check_canvas};
 
 /// Okabe–Ito colour-blind-safe palette (Okabe & Ito 2008), most distinct colours first.
 pub const PALETTE: [(u8, u8, u8); 8] = [
@@ -99,12 +108,61 @@ pub struct Figure {
     pub size: (u32, u32),
 }
 
+/// Why a canvas size is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// Beyond [`MAX_SIDE`] a side or [`MAX_PIXELS`] in all.
+    #[error(
+        "a {width}×{height} canvas is too large: at most {MAX_SIDE} pixels a side and {MAX_PIXELS} \
+         pixels (64 Mpx) in all"
+    )]
+    TooLarge {
+        /// Requested width.
+        width: u32,
+        /// Requested height.
+        height: u32,
+    },
+    /// Below the minimum of the figure's [`Layout`].
+    #[error(
+        "a {width}×{height} canvas is too small for this figure: it needs at least \
+         {min_width}×{min_height} pixels (for its title, panels and {rug_rows} dose-rug row{})",
+        if *rug_rows == 1 { "" } else { "s" }
+    )]
+    TooSmall {
+        /// Requested width.
+        width: u32,
+        /// Requested height.
+        height: u32,
+        /// Smallest width accepted.
+        min_width: u32,
+        /// Smallest height accepted for this layout.
+        min_height: u32,
+        /// Dose-rug rows of the figure.
+        rug_rows: usize,
+    },
+    /// So many dose-rug rows that no accepted canvas is tall enough.
+    #[error(
+        "{rows} dose-rug rows (regimen → target pairs) need a canvas taller than {MAX_SIDE} \
+         pixels: plot fewer regimens"
+    )]
+    TooManyRows {
+        /// Dose-rug rows of the figure.
+        rows: usize,
+    },
+}
+
 /// Why a figure could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
     /// The file extension is neither `.png` nor `.svg`.
     #[error("cannot tell the image format of `{0}`: use a .png or .svg file name")]
     UnknownFormat(String),
+    /// The canvas is too large or too small.
+    #[error(transparent)]
+    Size(#[from] SizeError),
+    /// The time axis does not end at a finite, positive time.
+    #[error("the time axis must end at a finite, positive time, not {0}")]
+    TimeAxis(f64),
     /// Drawing failed.
     #[error("drawing failed: {0}")]
     Draw(String),
@@ -129,8 +187,14 @@ fn register_font() {
     });
 }
 
+/// Number of distinct rows (by name) of a dose rug.
+pub fn rug_row_count(doses: &[DoseMark]) -> usize {
+    doses.iter().map(|d| d.row.as_str()).collect::<HashSet<_>>().len()
+}
+
 /// Draws `figure` into `path` (PNG or SVG by extension) through a temporary file in the same
-/// folder that keeps the extension, then renames it into place.
+/// folder that keeps the extension, then renames it into place. The size is checked first
+/// ([`Layout::check`]); nothing is written if it is refused.
 pub fn render(figure: &Figure, path: &Path) -> Result<(), PlotError> {
     let extension = path
         .extension()
@@ -141,6 +205,10 @@ pub fn render(figure: &Figure, path: &Path) -> Result<(), PlotError> {
         Some("svg") => true,
         _ => return Err(PlotError::UnknownFormat(path.display().to_string())),
     };
+    Layout::of(figure).check(figure.size)?;
+    if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
+        return Err(PlotError::TimeAxis(figure.t_end));
+    }
     register_font();
     let mut failure = None;
     let written = crate::atomic::write_atomically(path, |tmp| {
