@@ -21,6 +21,7 @@ pub mod model;
 pub mod plot;
 pub mod population;
 pub mod regimen;
+pub mod sim;
 pub mod solve;
 pub mod suggest;
 pub mod survival;

@@ -2,9 +2,18 @@
 
 mod csv;
 mod metrics;
+mod population;
+mod survival_summary;
 
 pub use csv::{OutputTable, trajectory_csv};
 pub use metrics::{MetricsFormat, MetricsReport, render_metrics};
+pub use population::{
+    BANDS_HEADER, PatientColumns, PatientRow, band_row, outcome_from_cells, trajectory_header,
+    trajectory_rows,
+};
+pub use survival_summary::{
+    EVENT_DEFINITION, Provenance, SolverProvenance, SurvivalReport, summary_csv, summary_json,
+};
 
 /// Shortest round-trip decimal form of `x` (`1e-7`, not `0.0000001`); `NaN`, `inf`, `-inf`.
 pub fn format_float(x: f64) -> String {

@@ -45,6 +45,32 @@ impl Model {
     pub fn compile(&self, overrides: &[ParameterOverride]) -> Result<CompiledModel, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
         let parameter_values = self.parameter_values(overrides, &mut diagnostics);
+        self.compile_with(parameter_values, diagnostics)
+    }
+
+    /// Compiles the model with `values`, one per parameter in file order (a virtual patient's
+    /// parameter vector); reports every problem, e.g. a dose amount these values make negative.
+    pub fn compile_values(&self, values: &[f64]) -> Result<CompiledModel, Diagnostics> {
+        let mut diagnostics = Diagnostics::new();
+        if values.len() != self.parameters.len() {
+            diagnostics.push(Diagnostic::error(
+                None,
+                format!(
+                    "expected {} parameter values, one per parameter, found {}",
+                    self.parameters.len(),
+                    values.len()
+                ),
+            ));
+            return Err(diagnostics);
+        }
+        self.compile_with(values.to_vec(), diagnostics)
+    }
+
+    fn compile_with(
+        &self,
+        parameter_values: Vec<f64>,
+        mut diagnostics: Diagnostics,
+    ) -> Result<CompiledModel, Diagnostics> {
         let mut graph = Graph::new();
         let mut c = Compiler {
             graph: &mut graph,

@@ -7,7 +7,7 @@ use crate::expr::{Graph, NodeId, Op2, Program, ProgramTooLarge, time_derivative}
 use crate::metrics::{self, ExposureWatch, ObservableWatch, RegimenMetrics, RegimenRun, Watchlist};
 use crate::regimen::Regimen;
 use crate::solve::{
-    EventFunctions, EventLocator, Problem, SolveError, SolverOptions, SolverStats, SolverWarning,
+    EventFunctions, EventLocator, Problem, Solution, SolveError, SolverOptions, SolverStats, SolverWarning,
     WithQuadratures, simulate_observed,
 };
 
@@ -214,6 +214,28 @@ impl CompiledModel {
         t_end: f64,
         options: &SolverOptions,
     ) -> Result<Measurement, SolveError> {
+        self.measure_recording(regimen, t_end, &[], options)
+            .map(|(measurement, _)| measurement)
+    }
+
+    /// [`CompiledModel::measure`], also recording the state at `output_times` (sorted, within
+    /// [0, t_end]) in the same integration: recording does not change the steps, so the metrics
+    /// are those of `measure`. Each row of the returned solution holds the model states followed
+    /// by the running integrals (`state_count` counts both; the model states come first).
+    pub fn measure_recording(
+        &self,
+        regimen: &Regimen,
+        t_end: f64,
+        output_times: &[f64],
+        options: &SolverOptions,
+    ) -> Result<(Measurement, Solution), SolveError> {
+        // The integrals are read at t_end, so t_end is recorded too, as an extra last row if the
+        // caller did not ask for it.
+        let mut times = output_times.to_vec();
+        let extra_row = times.last() != Some(&t_end);
+        if extra_row {
+            times.push(t_end);
+        }
         let events = regimen.schedule_until(t_end)?;
         let n = self.state_names.len();
         let integrands = self.integrands();
@@ -228,15 +250,17 @@ impl CompiledModel {
             initial_state: &initial,
             events: &events,
             t_end,
-            output_times: &[t_end],
+            output_times: &times,
         };
         let mut locator = EventLocator::new(self.watch_functions(), n + q);
-        let solution = simulate_observed(&mut system, &problem, options, &mut locator)?;
-        // The integrator always records t_end; this guards the API against a bug, not input.
-        let final_state = solution
-            .states
-            .get(..n + q)
-            .ok_or_else(|| SolveError::InvalidOptions(format!("the run did not reach t_end = {t_end}")))?;
+        let mut solution = simulate_observed(&mut system, &problem, options, &mut locator)?;
+        // The integrator records every output time; this guards the API against a bug, not input.
+        let rows = solution.times.len();
+        let final_state = rows
+            .checked_sub(1)
+            .and_then(|last| solution.states.get(last * (n + q)..rows * (n + q)))
+            .ok_or_else(|| SolveError::InvalidOptions(format!("the run did not reach t_end = {t_end}")))?
+            .to_vec();
         let run = RegimenRun {
             regimen: &regimen.name,
             t_end,
@@ -248,10 +272,15 @@ impl CompiledModel {
             final_values: locator.last_values(),
             integrals: &final_state[n..],
         };
-        Ok(Measurement {
+        let measurement = Measurement {
             metrics: metrics::compute(&self.monitor.watchlist, &run),
             stats: solution.stats,
-            warnings: solution.warnings,
-        })
+            warnings: solution.warnings.clone(),
+        };
+        if extra_row {
+            solution.times.pop();
+            solution.states.truncate(solution.times.len() * (n + q));
+        }
+        Ok((measurement, solution))
     }
 }

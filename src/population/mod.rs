@@ -4,10 +4,12 @@
 
 mod csv_text;
 mod parameters_csv;
+mod patients;
 mod sampling;
 mod spec;
 
 pub use parameters_csv::{MAX_LINE_BYTES, MAX_ROWS, ParameterTable, read_parameters_csv};
+pub use patients::Patients;
 pub use sampling::{Population, PopulationError, SampleError};
 pub use spec::{
     Correlation, Distribution, MAX_PATIENTS, MIN_CORRELATION_EIGENVALUE, NotPositiveDefinite, PopulationSpec,
