@@ -23,6 +23,10 @@ pub(crate) enum Command {
     Compare(CompareArgs),
     /// Plot relapse curves (PNG or SVG by extension), with dose rug and exposure panel.
     Plot(PlotArgs),
+    /// Run a virtual population through the regimens: relapse-free survival per regimen.
+    Population(PopulationArgs),
+    /// Combine the shard folders of `population --shard` into the files of a single run.
+    Merge(MergeArgs),
 }
 
 /// How `check` reports problems.
@@ -202,6 +206,63 @@ pub(crate) struct PlotArgs {
     pub(crate) figure: FigureArgs,
     #[command(flatten)]
     pub(crate) solver: SolverArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PopulationArgs {
+    /// The model file (with a [population] section, unless --parameters is given).
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// Number of patients (default: [population] size, else 100).
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
+    pub(crate) patients: Option<u64>,
+    /// Sampling seed (default: [population] seed, else 1).
+    #[arg(long, allow_negative_numbers = true, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Read the patients from this CSV file (`id` then parameter columns) instead of sampling.
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["patients", "seed"])]
+    pub(crate) parameters: Option<PathBuf>,
+    /// Regimen the others are compared with: log-rank test and paired delay (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) baseline: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, allow_negative_numbers = true, value_name = "J")]
+    pub(crate) jobs: Option<usize>,
+    /// Folder to write the results into (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// Also draw the survival curves and population relapse curves here (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plot: Option<PathBuf>,
+    /// Also write every patient's outputs on the output grid and the observable's percentile bands.
+    #[arg(long)]
+    pub(crate) trajectories: bool,
+    /// Times at which to report the relapse-free fraction (default: t_end/4, t_end/2, 3·t_end/4, t_end).
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "T1,T2,...",
+        value_delimiter = ','
+    )]
+    pub(crate) landmarks: Option<Vec<f64>>,
+    /// Run only shard K of N (K = 0..N-1, contiguous blocks of patients) and write a shard folder.
+    #[arg(long, allow_hyphen_values = true, value_name = "K/N")]
+    pub(crate) shard: Option<String>,
+    #[command(flatten)]
+    pub(crate) solver: SolverArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// Shard folders written by `relapse population --shard K/N`, all N of them.
+    #[arg(required = true, value_name = "DIR")]
+    pub(crate) shards: Vec<PathBuf>,
+    /// Folder to write the merged results into (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// Also draw the population figure here (.png or .svg; the shards need --trajectories).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plot: Option<PathBuf>,
 }
 
 impl From<CompareFormat> for relapse::export::MetricsFormat {

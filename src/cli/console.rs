@@ -69,3 +69,38 @@ pub(crate) fn clap_message(error: &clap::Error) -> u8 {
         }
     }
 }
+
+/// A progress bar on standard error while a terminal shows it; does nothing otherwise (a log
+/// file or a pipe gets no control characters).
+pub(crate) struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// A bar counting up to `total` `unit`s.
+    pub(crate) fn new(total: u64, unit: &str) -> Self {
+        if !io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar =
+            indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+        let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} ({{elapsed}}, about {{eta}} left)");
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+            bar.set_style(style.progress_chars("█▌ "));
+        }
+        Self(Some(bar))
+    }
+
+    /// Counts one more done (from any thread).
+    pub(crate) fn inc(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

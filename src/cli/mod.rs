@@ -5,7 +5,9 @@ pub(crate) mod args;
 mod compare;
 pub(crate) mod console;
 mod figure;
+mod merge;
 mod outputs;
+mod population;
 mod render;
 mod settings;
 pub(crate) mod signals;
@@ -78,6 +80,8 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Plot(args) => figure::run(&args),
+        Command::Population(args) => population::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }
 
@@ -135,7 +139,11 @@ fn invalid_source(text: String, diagnostic: Diagnostic) -> SourceError {
     SourceError::Invalid { text, diagnostics }
 }
 
-fn print_diagnostics(path: &Path, source: &str, diagnostics: &Diagnostics) -> Result<(), CliError> {
+pub(crate) fn print_diagnostics(
+    path: &Path,
+    source: &str,
+    diagnostics: &Diagnostics,
+) -> Result<(), CliError> {
     let path_text = path.display().to_string();
     let report = FileReport {
         path: &path_text,
@@ -156,6 +164,11 @@ pub(crate) struct Prepared {
 
 /// Loads, resolves and compiles the model at `path`, printing any diagnostics to stderr.
 pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliError> {
+    prepare_with_source(path, solver).map(|(prepared, _)| prepared)
+}
+
+/// [`prepare`], also returning the model file's text (for locating later problems in it).
+pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(Prepared, String), CliError> {
     let source = match read_source(path) {
         Ok(source) => source,
         Err(SourceError::Io(e)) => return Err(e),
@@ -187,12 +200,13 @@ pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliE
         }
     };
     let regimens = simulate::select_regimens(&compiled, &solver.regimens)?;
-    Ok(Prepared {
+    let prepared = Prepared {
         model,
         settings,
         compiled,
         regimens,
-    })
+    };
+    Ok((prepared, source))
 }
 
 fn check(args: &CheckArgs) -> Result<(), CliError> {

@@ -1,0 +1,319 @@
+//! Every input of `relapse population` checked before anything is written: flags, the model,
+//! the regimens, the patients (a parameters file read, or every patient of the shard sampled
+//! once), landmarks and the output grid.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::ThreadPool;
+use relapse::diagnostic::{Diagnostic, Diagnostics};
+use relapse::export::{EVENT_DEFINITION, Provenance, SolverProvenance};
+use relapse::model::{CompiledModel, Model};
+use relapse::population::{MAX_PATIENTS, Patients, Population, PopulationError, read_parameters_csv};
+use relapse::sim::RunPlan;
+use sha2::{Digest, Sha256};
+
+use super::manifest::{ObservableLabel, RegimenLabel, RunDescription, Shard};
+use crate::cli::args::PopulationArgs;
+use crate::cli::settings::RunSettings;
+use crate::cli::{CliError, EXIT_USAGE, Prepared, prepare_with_source, print_diagnostics};
+
+/// Patients when neither `--patients` nor `[population] size` says.
+pub(crate) const DEFAULT_PATIENTS: u64 = 100;
+/// Seed when neither `--seed` nor `[population] seed` says.
+pub(crate) const DEFAULT_SEED: u64 = 1;
+
+/// A population run, checked and ready.
+pub(crate) struct Inputs {
+    pub(crate) model: Model,
+    pub(crate) compiled: CompiledModel,
+    /// Indices of the selected regimens among `compiled.regimens`.
+    pub(crate) regimens: Vec<usize>,
+    pub(crate) patients: Patients,
+    pub(crate) shard: Shard,
+    pub(crate) jobs: usize,
+    pub(crate) plan: RunPlan,
+    pub(crate) run: RunDescription,
+}
+
+/// Flags that can be checked without the model.
+pub(crate) fn check_flags(args: &PopulationArgs) -> Result<(Shard, usize), CliError> {
+    let shard = args.shard.as_deref().map_or(Ok(Shard::WHOLE), Shard::parse)?;
+    if args.shard.is_some() && args.plot.is_some() {
+        return Err(CliError::Usage(
+            "`--plot` draws the whole population: give it to `relapse merge`, not to a shard".to_string(),
+        ));
+    }
+    let jobs = match args.jobs {
+        Some(0) => return Err(CliError::Usage("`--jobs` must be ≥ 1".to_string())),
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    if let Some(n) = args.patients
+        && !(1..=MAX_PATIENTS).contains(&n)
+    {
+        return Err(CliError::Usage(format!(
+            "`--patients` must be between 1 and {MAX_PATIENTS}, found {n}"
+        )));
+    }
+    Ok((shard, jobs))
+}
+
+/// Reads and checks everything; prints located problems (model, parameters file) to stderr.
+pub(crate) fn gather(
+    args: &PopulationArgs,
+    (shard, jobs): (Shard, usize),
+    pool: &ThreadPool,
+) -> Result<Inputs, CliError> {
+    let (prepared, source) = prepare_with_source(&args.model, &args.solver)?;
+    let Prepared {
+        model,
+        settings,
+        compiled,
+        ..
+    } = prepared;
+    let Some(observable) = compiled.monitor.watchlist.observable.clone() else {
+        return Err(CliError::Usage(format!(
+            "`{}` has no [relapse] section: a population run needs the relapse observable and its threshold",
+            args.model.display()
+        )));
+    };
+    let regimens = regimen_indices(&compiled, &args.solver.regimens)?;
+    let baseline = match &args.baseline {
+        None => 0,
+        Some(name) => regimens
+            .iter()
+            .position(|&r| &compiled.regimens[r].name == name)
+            .ok_or_else(|| {
+                CliError::Usage(format!("`--baseline {name}` is not among the regimens being run"))
+            })?,
+    };
+    let landmarks = landmarks(args.landmarks.as_deref(), settings.t_end)?;
+    let (patients, parameters_sha256) = patients(args, &model, &compiled, &source)?;
+    let range = shard.patients(patients.count());
+    pool.install(|| presample(&patients, range, &model, (&args.model, &source)))?;
+    let grid = (args.trajectories || args.plot.is_some())
+        .then(|| settings.output_times())
+        .transpose()?;
+    let seed = match &patients {
+        Patients::Sampled { population, .. } => Some(population.seed()),
+        Patients::Table { .. } => None,
+    };
+    let run = RunDescription {
+        model: model.name.clone(),
+        title: model.title.clone(),
+        time_unit: model.time_unit.clone(),
+        t_end: settings.t_end,
+        patients: patients.count(),
+        baseline,
+        regimens: regimens
+            .iter()
+            .map(|&r| RegimenLabel {
+                name: compiled.regimens[r].name.clone(),
+                title: compiled.regimens[r].title.clone(),
+            })
+            .collect(),
+        landmarks,
+        observable: ObservableLabel {
+            name: observable.name.clone(),
+            unit: observable.unit.clone(),
+            threshold: observable.threshold,
+            detection_limit: observable.detection_limit,
+        },
+        parameters: patients
+            .reported_parameters()
+            .iter()
+            .map(|&p| model.parameters[p].name.clone())
+            .collect(),
+        outputs: compiled.output_names.clone(),
+        trajectories: args.trajectories,
+        grid: grid.clone(),
+        provenance: provenance(&source, parameters_sha256, seed, (&settings, &compiled)),
+    };
+    let plan = RunPlan {
+        t_end: settings.t_end,
+        options: settings.options.clone(),
+        grid,
+    };
+    Ok(Inputs {
+        model,
+        compiled,
+        regimens,
+        patients,
+        shard,
+        jobs,
+        plan,
+        run,
+    })
+}
+
+fn regimen_indices(compiled: &CompiledModel, names: &[String]) -> Result<Vec<usize>, CliError> {
+    // The same checks and messages as every other command.
+    let selected = crate::cli::simulate::select_regimens(compiled, names)?;
+    Ok(selected
+        .iter()
+        .map(|s| {
+            compiled
+                .regimens
+                .iter()
+                .position(|r| r.name == s.name)
+                .expect("selected from these regimens")
+        })
+        .collect())
+}
+
+/// The landmark times: as given (within [0, t_end], increasing) or the quarters of t_end.
+pub(crate) fn landmarks(given: Option<&[f64]>, t_end: f64) -> Result<Vec<f64>, CliError> {
+    let Some(times) = given else {
+        return Ok(vec![t_end / 4.0, t_end / 2.0, 0.75 * t_end, t_end]);
+    };
+    if let Some(bad) = times.iter().find(|t| !(0.0..=t_end).contains(*t)) {
+        return Err(CliError::Usage(format!(
+            "landmark {bad} is outside [0, t_end = {t_end}]"
+        )));
+    }
+    if times.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(CliError::Usage(
+            "`--landmarks` must be strictly increasing".to_string(),
+        ));
+    }
+    Ok(times.to_vec())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The patients: a parameters file, or sampled from `[population]`.
+fn patients(
+    args: &PopulationArgs,
+    model: &Model,
+    compiled: &CompiledModel,
+    source: &str,
+) -> Result<(Patients, Option<String>), CliError> {
+    let typical = compiled.parameter_values.clone();
+    if let Some(path) = &args.parameters {
+        let bytes = std::fs::read(path)
+            .map_err(|e| CliError::Io(format!("cannot read `{}`: {e}", path.display())))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            CliError::Usage(format!(
+                "`{}` is not UTF-8 text (byte offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        let names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+        let table = read_parameters_csv(&text, &names).map_err(|diagnostics| {
+            match print_diagnostics(path, &text, &diagnostics) {
+                Ok(()) => CliError::Reported(EXIT_USAGE),
+                Err(e) => e,
+            }
+        })?;
+        return Ok((
+            Patients::Table { table, typical },
+            Some(sha256_hex(text.as_bytes())),
+        ));
+    }
+    let Some(spec) = &model.population else {
+        return Err(CliError::Usage(format!(
+            "`{}` has no [population] section: add one (see the README) or give the patients with `--parameters FILE.csv`",
+            args.model.display()
+        )));
+    };
+    let count = args.patients.or(spec.size).unwrap_or(DEFAULT_PATIENTS);
+    let seed = args.seed.or(spec.seed).unwrap_or(DEFAULT_SEED);
+    let population = Population::new(spec, &typical, seed).map_err(|e| match &e {
+        PopulationError::TypicalValueOutOfDomain { name, .. }
+            if args
+                .solver
+                .set
+                .iter()
+                .any(|s| s.split('=').next().map(str::trim) == Some(name)) =>
+        {
+            CliError::Usage(format!("`--set`: {e}"))
+        }
+        _ => located(model, None, e.to_string(), (&args.model, source)),
+    })?;
+    Ok((Patients::Sampled { population, count }, None))
+}
+
+/// A model problem at the `[population.parameters]` entry of `parameter` (or the section),
+/// printed; the returned error carries the exit code.
+fn located(
+    model: &Model,
+    parameter: Option<usize>,
+    message: String,
+    (path, source): (&Path, &str),
+) -> CliError {
+    let spec = model.population.as_ref();
+    let span = parameter
+        .and_then(|p| spec.and_then(|s| s.variability_of(p)))
+        .map(|v| v.span)
+        .or(spec.map(|s| s.span));
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.push(Diagnostic::error(span, message));
+    match print_diagnostics(path, source, &diagnostics) {
+        Ok(()) => CliError::InvalidModel,
+        Err(e) => e,
+    }
+}
+
+/// Samples every patient of `range` once, so that a value that overflows is a located model
+/// error before anything is written rather than a failure in the middle of the run.
+fn presample(
+    patients: &Patients,
+    range: std::ops::Range<u64>,
+    model: &Model,
+    file: (&Path, &str),
+) -> Result<(), CliError> {
+    use rayon::prelude::{IntoParallelIterator, ParallelIterator};
+    if matches!(patients, Patients::Table { .. }) {
+        return Ok(());
+    }
+    let count = (range.end - range.start) as usize;
+    let first_error = (0..count)
+        .into_par_iter()
+        .find_map_first(|k| patients.values(range.start + k as u64).err());
+    match first_error {
+        None => Ok(()),
+        Some(e) => {
+            let parameter = match &e {
+                relapse::population::SampleError::NonFinite { parameter, .. }
+                | relapse::population::SampleError::Saturated { parameter, .. } => *parameter,
+            };
+            Err(located(model, Some(parameter), e.to_string(), file))
+        }
+    }
+}
+
+fn provenance(
+    source: &str,
+    parameters_sha256: Option<String>,
+    seed: Option<u64>,
+    (settings, compiled): (&RunSettings, &CompiledModel),
+) -> Provenance {
+    let options = &settings.options;
+    Provenance {
+        relapse_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_sha256: sha256_hex(source.as_bytes()),
+        parameters_sha256,
+        seed,
+        overrides: settings
+            .overrides
+            .iter()
+            .map(|o| (o.name.clone(), o.value))
+            .collect::<BTreeMap<_, _>>(),
+        solver: SolverProvenance {
+            method: options.method.name().to_string(),
+            rtol: options.rtol,
+            atol: compiled
+                .state_names
+                .iter()
+                .cloned()
+                .zip(options.atol.iter().copied())
+                .collect(),
+            max_steps: options.max_steps,
+        },
+        event_definition: EVENT_DEFINITION.to_string(),
+    }
+}
