@@ -39,6 +39,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<(), CliError> {
     let mut files = vec![patients];
     if run.trajectories {
         let mut trajectories = out.file("trajectories.csv")?;
+        trajectories.write(&first_line(&shards[0].0.join("trajectories.csv"))?)?;
         for (dir, _) in &shards {
             copy_rows(&dir.join("trajectories.csv"), &mut trajectories)?;
         }

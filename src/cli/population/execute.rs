@@ -190,10 +190,10 @@ fn grid_rows(inputs: &Inputs, labels: (&str, &str), run: Option<&RegimenRun>, f:
 }
 
 fn stiff_message(run: &RegimenRun, patient: &str, regimen: &str) -> Option<String> {
-    run.warnings.iter().find_map(|w| match w {
-        SolverWarning::Stiff { t } => Some(format!(
-            "patient {patient}, regimen `{regimen}` looks stiff from t = {t} on"
-        )),
+    run.warnings.first().map(|w| match w {
+        SolverWarning::Stiff { t } => {
+            format!("patient {patient}, regimen `{regimen}` looks stiff from t = {t} on")
+        }
     })
 }
 
