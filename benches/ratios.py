@@ -17,9 +17,23 @@ pairs = [
     ("whole process / plain loop (target <= 3)", ("process", "relapse_simulate"), ("simulate", "plain_loop"), 3.0),
     ("our integrator / plain loop (same RHS)", ("simulate", "handwritten_rhs"), ("simulate", "plain_loop"), None),
 ]
+population = [
+    ("population: relapse process / hand-written RHS (target <= 1.3)", ("population", "relapse_process"), ("population", "handwritten_rhs"), 1.3),
+    ("population: cohort (library) / hand-written RHS", ("population", "relapse_cohort"), ("population", "handwritten_rhs"), None),
+    ("population: compile + simulate / hand-written RHS", ("population", "compile_and_simulate"), ("population", "handwritten_rhs"), None),
+]
+
+
+def measured(group, name):
+    return (root / group / name / "new" / "estimates.json").exists()
+
+
+# Either bench may have run alone: print the ratios whose two sides were measured.
+pairs = [p for p in pairs + population if measured(*p[1]) and measured(*p[2])]
 for label, a, b, target in pairs:
     ratio = mean(*a) / mean(*b)
     verdict = "" if target is None else (" ok" if ratio <= target else " OVER TARGET")
     print(f"{label}: {ratio:.2f}{verdict}  ({mean(*a) / 1e3:.1f} us / {mean(*b) / 1e3:.1f} us)")
 for group, name in [("stages", "parse_validate"), ("stages", "compile")]:
-    print(f"{group}/{name}: {mean(group, name) / 1e3:.1f} us")
+    if measured(group, name):
+        print(f"{group}/{name}: {mean(group, name) / 1e3:.1f} us")

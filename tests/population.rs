@@ -479,3 +479,39 @@ fn parameter_values_that_make_the_model_invalid_fail_that_patient_only() {
         patients[2]
     );
 }
+
+#[test]
+fn the_slurm_scripts_shard_and_merge_like_a_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let binary = assert_cmd::cargo::cargo_bin("relapse");
+    let script = |name: &str, task: Option<usize>| {
+        let mut command = std::process::Command::new("bash");
+        command
+            .arg(format!("scripts/slurm/{name}"))
+            .env("MODEL", TINY)
+            .env("PATIENTS", "9")
+            .env("SEED", "3")
+            .env("WORK", &work)
+            .env("RELAPSE", &binary)
+            .env("EXTRA", "--trajectories")
+            .env("SLURM_ARRAY_TASK_COUNT", "3");
+        if let Some(k) = task {
+            command.env("SLURM_ARRAY_TASK_ID", k.to_string());
+        }
+        let status = command.status().unwrap();
+        assert!(status.success(), "{name} {task:?}");
+    };
+    for k in 0..3 {
+        script("population-array.sh", Some(k));
+    }
+    script("merge.sh", None);
+    let single = dir.path().join("single");
+    population(
+        TINY,
+        &single,
+        &["--patients", "9", "--seed", "3", "--trajectories"],
+    )
+    .success();
+    assert_same_files(&single, &work.join("merged"));
+}

@@ -13,7 +13,7 @@ use crate::cli::CliError;
 use crate::cli::console::Progress;
 
 /// Most memory the results of one block of patients may take (their grid values dominate).
-const BLOCK_BYTES: u64 = 256 << 20;
+const BLOCK_BYTES: u64 = 64 << 20;
 /// Blocks hold at most this many patients per thread: enough that threads rarely wait for
 /// the slowest patient of a block.
 const PATIENTS_PER_THREAD: u64 = 64;

@@ -7,6 +7,10 @@
 //! patients and a manifest for `relapse merge` instead of the summary.
 
 mod execute;
+// The population figure, written against `relapse::plot::{PopulationFigure, SurvivalArm,
+// render_population}`; switched on (with its calls) when the plot module has them.
+#[cfg(any())]
+pub(crate) mod figure;
 pub(crate) mod finish;
 mod inputs;
 pub(crate) mod manifest;
