@@ -8,6 +8,10 @@
 //!                              solve::simulate (Dormand–Prince 5(4) / DOP853, dose events)
 //!                                                      ▼
 //!                                  Trajectory ──export──▶ CSV bytes
+//!
+//! population: Patients (sampled or a CSV) ──sim::Cohort──▶ per patient: Model::compile_values,
+//!   then per regimen CompiledModel::measure_recording (metrics, optional grid) ──▶ Outcome
+//!   ──sim::summarize (survival: Kaplan–Meier, log-rank, …)──▶ RegimenSummary ──export──▶ CSV/JSON
 //! ```
 //! The library never prints; the `relapse` binary (module `cli`) is the only place that does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
