@@ -71,19 +71,15 @@ regressions! {
     // Found by `plot`: an infusion (amount 1, duration 1e7) running far past t_end = 1 puts the
     // dose-rug bar millions of pixels off the canvas; plotters' i32 pixel arithmetic overflows
     // (a panic with overflow checks, a wrapped bar without). Also reachable with `relapse plot`.
-    #[ignore = "fails until the hardening fixes are merged"]
     plot_infusion_ends_far_beyond_t_end => "plot-infusion_ends_far_beyond_t_end.toml",
     // Found by `figure`: a curve point at x = 2e16 on a figure with t_end = 1e-22 (the same
     // overflow in plotters' coordinate mapping; `render` draws whatever a Figure holds).
-    #[ignore = "fails until the hardening fixes are merged"]
     figure_curve_point_far_beyond_t_end => "figure-curve_point_far_beyond_t_end.bin",
     // Seeded into `diagnostics` from the issue: 5,000 nested parentheses overflow the stack
     // while parsing/lowering (a stack overflow aborts this whole test binary, not only the test).
-    #[ignore = "fails until the hardening fixes are merged"]
     diagnostics_parentheses_nested_5000_deep => "diagnostics-parentheses_nested_5000_deep.toml",
     // Seeded into `pipeline` from tests/hostile/: `interval = 1e308, count = 3` puts doses at
     // +inf; `simulate` returns Ok with fewer rows than output times.
-    #[ignore = "fails until the hardening fixes are merged"]
     pipeline_dose_times_overflow_to_infinity => "pipeline-dose_times_overflow_to_infinity.toml",
 }
 

@@ -10,9 +10,8 @@
 //! `# markdown: consistent`); and [`generated_cases`], for inputs too big to keep as files and
 //! for flag-only cases. Special files and pipes have their own tests at the end.
 //!
-//! Cases in [`KNOWN_FAILING`] fail on the code this suite was written against; they are skipped
-//! with a printed note until the fixes for the issue are merged (then the list is emptied).
-//! `RELAPSE_HOSTILE_ALL=1 cargo test --test hostile -- --nocapture` runs them anyway.
+//! Every case failed (panic, hang, runaway memory, wrong exit code or wrong result) before the
+//! hardening fixes; `cargo test --test hostile -- --nocapture` prints each case's exit and time.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,158 +22,6 @@ use std::time::{Duration, Instant};
 const TIME_LIMIT: Duration = Duration::from_secs(20);
 /// Address-space limit per run: far above what any case needs, far below runaway allocation.
 const MEMORY_LIMIT: u64 = 2 << 30;
-
-/// Cases that fail before the issue's fixes are merged, each with the issue line it belongs to.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-    // Destroyed or partial files
-    (
-        "out_to_device_node",
-        "`--out /dev/null` as root renames the temporary file over the device node",
-    ),
-    (
-        "out_to_fifo",
-        "a FIFO is replaced by a regular file instead of written through",
-    ),
-    (
-        "compare_plot_then_bad_out",
-        "`compare --plot p.png --out nodir/x.json` writes the plot, then fails",
-    ),
-    (
-        "compare_plot_and_out_same_path",
-        "`--plot same.png --out same.png` silently overwrites one with the other",
-    ),
-    // Panics
-    ("nested_parentheses_5000", "stack overflow on > ~3,200 nested `(`"),
-    ("nested_abs_5000", "stack overflow on > ~3,200 nested `abs(`"),
-    (
-        "flat_sum_20000_terms",
-        "a flat sum of ≥ 14,000 terms overflows the stack",
-    ),
-    ("unary_minus_20000", "≥ 14,000 unary minuses overflow the stack"),
-    (
-        "interval_1e308_simulate",
-        "dose times overflowing to infinity: simulate drops rows with exit 0",
-    ),
-    (
-        "interval_1e308_compare",
-        "dose times overflowing to infinity: compare panics",
-    ),
-    (
-        "interval_1e308_plot",
-        "dose times overflowing to infinity: plot (exit 0 here; must be a located error)",
-    ),
-    (
-        "canvas_65536x65537",
-        "`plot --width 65536 --height 65537`: u32 overflow in the bitmap backend",
-    ),
-    (
-        "canvas_40000x30000",
-        "`--width 40000 --height 30000` takes 3.5 GB",
-    ),
-    (
-        "canvas_1x1",
-        "canvases below the layout minimum must be a usage error",
-    ),
-    ("canvas_1200x10", "`--height 10` must be a usage error"),
-    (
-        "canvas_0x0",
-        "a zero-size canvas fails as an I/O error (4), not a usage error",
-    ),
-    (
-        "closed_stdout_pipe",
-        "`check --format json … | head -c1` panics on a broken pipe",
-    ),
-    ("full_stderr", "printing to a full stderr (`2>/dev/full`) panics"),
-    (
-        "plot_infusion_far_beyond_t_end",
-        "found by fuzzing: dose-rug bar far past t_end overflows plotters' i32 pixels",
-    ),
-    // Hangs and quadratic paths
-    (
-        "doses_200000_outputs_20000",
-        "output snapping scans all dose events for every output time",
-    ),
-    (
-        "infusions_100000_rug",
-        "the dose rug searches linearly per infusion stop",
-    ),
-    (
-        "warnings_30000",
-        "each rendered diagnostic rescans the whole file for line/column",
-    ),
-    (
-        "plot_values_1e308",
-        "a plot whose values span ±1e308 loops forever in plotters' key points",
-    ),
-    // Runaway memory
-    (
-        "count_1e9",
-        "`count` up to 1e9 is accepted and every dose is stored",
-    ),
-    (
-        "grid_1e18_rows",
-        "the output grid has no size limit (`t_end = 1e12, output_step = 1e-6`)",
-    ),
-    (
-        "output_step_5e-324_flag",
-        "`--output-step 5e-324`: the output grid has no size limit",
-    ),
-    (
-        "t_end_5e-324",
-        "`t_end = 5e-324` makes the default step 0 and loops until memory is gone",
-    ),
-    (
-        "model_from_zero_device",
-        "`check /dev/zero` reads until allocation fails: cap model files",
-    ),
-    // Silent wrong results
-    (
-        "infusion_rate_1e20",
-        "an infusion shorter than half an ulp of its start time loses its amount",
-    ),
-    (
-        "infusion_1e-10_at_1e6",
-        "a 1e-10-hour infusion at t = 1e6 fails as stiff",
-    ),
-    (
-        "coinciding_dose_lines",
-        "two dose lines meant to coincide make a one-ulp segment and fail as stiff",
-    ),
-    (
-        "amount_zero_times_1e999",
-        "`amount = \"0*1e999\"` drops the dose silently",
-    ),
-    ("literal_1e999", "literal `1e999` in an expression becomes `inf`"),
-    (
-        "t_end_times_1e-300",
-        "absolute 1e-12 floor in output snapping: every row stamped 1e-300",
-    ),
-    ("state_named_time", "states or outputs named `time` or `regimen`"),
-    (
-        "output_name_with_pipe",
-        "newlines or `|` in names break the markdown table",
-    ),
-    // Messages
-    (
-        "invalid_utf8",
-        "invalid UTF-8 is an I/O error (exit 4) printed twice: must be an invalid model (1)",
-    ),
-    (
-        "integer_literal_1e20",
-        "`k = 99999999999999999999`: say out of range for an integer, suggest `1e20`",
-    ),
-    ("t_end_negative_flag", "`--t-end -1` is taken as a flag by clap"),
-];
-
-/// Names of the special-file and pipe tests at the end of this file (they honour
-/// [`KNOWN_FAILING`] too).
-const SPECIAL_CASES: [&str; 5] = [
-    "out_to_device_node",
-    "out_to_fifo",
-    "closed_stdout_pipe",
-    "full_stderr",
-    "model_from_zero_device",
-];
 
 /// One run of the binary.
 struct Case {
@@ -553,16 +400,8 @@ fn generated_cases() -> Vec<Case> {
 fn hostile_inputs_end_with_a_defined_exit_code_in_time_and_memory() {
     let mut cases = file_cases();
     cases.extend(generated_cases());
-    let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
-    names.extend(SPECIAL_CASES);
-    for (known, _) in KNOWN_FAILING {
-        assert!(names.contains(known), "KNOWN_FAILING names no case `{known}`");
-    }
     let mut failures = Vec::new();
     for case in &cases {
-        if skip_known_failing(&case.name) {
-            continue;
-        }
         let (outcome, problems) = run_case(case);
         eprintln!(
             "{:<40} exit {:?} in {:.2?}",
@@ -600,19 +439,6 @@ fn hostile_inputs_end_with_a_defined_exit_code_in_time_and_memory() {
 // Special files and pipes. Device nodes are made with `mknod` inside a temporary directory
 // (root only; skipped otherwise), never the real /dev/null or /dev/full.
 // ---------------------------------------------------------------------------------------------
-
-/// True (after a printed note) if `name` is in [`KNOWN_FAILING`], unless the environment sets
-/// `RELAPSE_HOSTILE_ALL=1` (to see which known failures a merge has fixed).
-fn skip_known_failing(name: &str) -> bool {
-    if std::env::var_os("RELAPSE_HOSTILE_ALL").is_some_and(|v| v == "1") {
-        return false;
-    }
-    let known = KNOWN_FAILING.iter().find(|(n, _)| *n == name);
-    if let Some((_, line)) = known {
-        eprintln!("skipped (known failing until the hardening fixes are merged): {name} — {line}");
-    }
-    known.is_some()
-}
 
 /// A character device node `major:minor` at `dir/name`, if this process may create one.
 fn device(dir: &Path, name: &str, major: u32, minor: u32) -> Option<PathBuf> {
@@ -657,9 +483,6 @@ fn assert_behaved(name: &str, outcome: &Outcome, exits: &[i32]) {
 #[test]
 fn out_to_a_device_node_keeps_the_device() {
     const NAME: &str = "out_to_device_node";
-    if skip_known_failing(NAME) {
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(null) = device(dir.path(), "null", 1, 3) else {
         return;
@@ -682,9 +505,6 @@ fn out_to_a_device_node_keeps_the_device() {
 #[test]
 fn out_to_a_fifo_writes_through_it() {
     const NAME: &str = "out_to_fifo";
-    if skip_known_failing(NAME) {
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let fifo = dir.path().join("fifo");
     let made = Command::new("mkfifo")
@@ -734,9 +554,6 @@ fn out_to_a_fifo_writes_through_it() {
 #[test]
 fn closed_stdout_pipe_is_a_quiet_exit() {
     const NAME: &str = "closed_stdout_pipe";
-    if skip_known_failing(NAME) {
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let model = model_in(dir.path());
     let mut cmd = bounded_command();
@@ -771,9 +588,6 @@ fn closed_stdout_pipe_is_a_quiet_exit() {
 #[test]
 fn full_stderr_is_an_io_error() {
     const NAME: &str = "full_stderr";
-    if skip_known_failing(NAME) {
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(full) = device(dir.path(), "full", 1, 7) else {
         return;
@@ -799,9 +613,6 @@ fn full_stderr_is_an_io_error() {
 #[test]
 fn endless_model_file_is_refused() {
     const NAME: &str = "model_from_zero_device";
-    if skip_known_failing(NAME) {
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(zero) = device(dir.path(), "zero", 1, 5) else {
         return;

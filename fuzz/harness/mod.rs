@@ -197,12 +197,15 @@ pub fn pipeline(data: &[u8]) {
                 "regimen `{}`: rows lost",
                 regimen.name
             );
-            let rows = compiled.output_rows(&solution);
-            tables.push(OutputTable {
-                regimen: regimen.name.clone(),
-                times: solution.times,
-                rows,
-            });
+            // A NaN or infinite output is a reported failure (exit 3), not a row.
+            let columns: Vec<usize> = (0..compiled.output_names.len()).collect();
+            if let Ok(rows) = compiled.output_rows(&solution, &columns) {
+                tables.push(OutputTable {
+                    regimen: regimen.name.clone(),
+                    times: solution.times,
+                    rows,
+                });
+            }
         }
         if let Ok(measured) = compiled.measure(regimen, run.t_end, &run.options) {
             results.push(measured.metrics);

@@ -281,7 +281,7 @@ fn draw_panel<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for curve in &panel.curves {
-        draw_curve(&mut chart, curve, &axis)?;
+        draw_curve(&mut chart, curve, &axis, t_end)?;
     }
     let y_of = |v: f64| axis.place(v).0;
     for level in &panel.levels {
@@ -301,6 +301,10 @@ fn draw_panel<DB: DrawingBackend>(
     order.sort_by(|&i, &j| panel.markers[i].at.0.total_cmp(&panel.markers[j].at.0));
     for (rank, &index) in order.iter().enumerate() {
         let marker = &panel.markers[index];
+        // A marker off the time axis is not drawn (its pixel position could overflow).
+        if !(0.0..=t_end).contains(&marker.at.0) {
+            continue;
+        }
         let at = (marker.at.0, y_of(marker.at.1));
         let c = colour(marker.colour);
         let font = ("sans-serif", 14).into_font().color(&c);
@@ -340,8 +344,10 @@ fn draw_curve<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     curve: &Curve,
     axis: &Axis,
+    t_end: f64,
 ) -> Result<(), PlotError> {
     let (points, clipped) = axis.transform(&curve.points);
+    let mut pieces = clip_to_time(&points, 0.0, t_end).into_iter();
     let c = colour(curve.colour);
     let label = match (clipped.floor, clipped.beyond) {
         (false, false) => curve.label.clone(),
@@ -351,11 +357,65 @@ fn draw_curve<DB: DrawingBackend>(
         (true, true) => format!("{} (values ≤ 0 and infinite values clipped)", curve.label),
     };
     chart
-        .draw_series(LineSeries::new(points, c.stroke_width(2)))
+        .draw_series(LineSeries::new(
+            pieces.next().unwrap_or_default(),
+            c.stroke_width(2),
+        ))
         .map_err(err)?
         .label(label)
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3)));
+    for piece in pieces {
+        chart
+            .draw_series(LineSeries::new(piece, c.stroke_width(2)))
+            .map_err(err)?;
+    }
     Ok(())
+}
+
+/// The parts of a polyline inside `lo ≤ x ≤ hi`, cut at the bounds by linear interpolation.
+/// Points far outside the time axis would overflow the backend's 32-bit pixel arithmetic, so
+/// nothing beyond the axis is handed to plotters; a non-finite x breaks the line.
+fn clip_to_time(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
+    let inside = |x: f64| (lo..=hi).contains(&x);
+    let cut = |a: (f64, f64), b: (f64, f64), x: f64| {
+        let f = (x - a.0) / (b.0 - a.0);
+        let y = a.1 + f * (b.1 - a.1);
+        (x, if y.is_finite() { y } else { a.1 })
+    };
+    let mut pieces = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut previous: Option<(f64, f64)> = None;
+    for &p in points {
+        if !p.0.is_finite() {
+            pieces.push(std::mem::take(&mut current));
+            previous = None;
+            continue;
+        }
+        if let Some(q) = previous {
+            match (inside(q.0), inside(p.0)) {
+                (true, true) => current.push(p),
+                (true, false) => {
+                    current.push(cut(q, p, if p.0 > hi { hi } else { lo }));
+                    pieces.push(std::mem::take(&mut current));
+                }
+                (false, true) => {
+                    current.push(cut(q, p, if q.0 > hi { hi } else { lo }));
+                    current.push(p);
+                }
+                // Crossing the whole axis in one segment.
+                (false, false) if (q.0 < lo && p.0 > hi) || (q.0 > hi && p.0 < lo) => {
+                    pieces.push(vec![cut(q, p, q.0.clamp(lo, hi)), cut(q, p, p.0.clamp(lo, hi))]);
+                }
+                (false, false) => {}
+            }
+        } else if inside(p.0) {
+            current.push(p);
+        }
+        previous = Some(p);
+    }
+    pieces.push(current);
+    pieces.retain(|piece| !piece.is_empty());
+    pieces
 }
 
 /// The rug's rows in order of first appearance, with their colours.
@@ -474,4 +534,22 @@ fn merged(marks: &[&DoseMark], t_end: f64, pixel: impl Fn(f64) -> i32) -> (Vec<f
         }
     }
     (boluses.into_iter().map(|b| b.1).collect(), infusions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_to_time;
+
+    #[test]
+    fn curves_are_cut_to_the_time_axis() {
+        // Straight lines: the cut points follow from the two-point form of each segment.
+        let pts = [(-1.0, 0.0), (1.0, 2.0), (2.0, 3.0), (1e300, 0.0), (3.0, 4.0)];
+        let pieces = clip_to_time(&pts, 0.0, 4.0);
+        assert_eq!(pieces[0], vec![(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (4.0, 3.0)]);
+        assert_eq!(pieces[1][1], (3.0, 4.0));
+        assert!(pieces.iter().flatten().all(|p| (0.0..=4.0).contains(&p.0)));
+        let across = clip_to_time(&[(-1.0, 0.0), (5.0, 6.0)], 0.0, 4.0);
+        assert_eq!(across, vec![vec![(0.0, 1.0), (4.0, 5.0)]]);
+        assert!(clip_to_time(&[(f64::NAN, 1.0), (9.0, 1.0)], 0.0, 4.0).is_empty());
+    }
 }
