@@ -169,7 +169,7 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
 const CHECKPOINT: usize = 256;
 
 /// Line starts and character counts of one source text, computed once, so that each offset is
-/// placed in O(log lines) time plus a scan of at most [`CHECKPOINT`] bytes, whatever the length
+/// placed in O(log lines) time plus a scan of at most 256 bytes, whatever the length
 /// of its line.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'a> {

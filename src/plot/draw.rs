@@ -7,7 +7,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use plotters::coord::Shift;
+use plotters::chart::ChartContext;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::{
     BLACK, BitMapBackend, ChartBuilder, Circle, Cross, DashedLineSeries, DrawingArea, DrawingBackend,
     EmptyElement, IntoDrawingArea, IntoFont, LineSeries, PathElement, RGBColor, Rectangle, SVGBackend,
@@ -31,13 +32,14 @@ const MAX_DECADES: f64 = 12.0;
 /// Largest magnitude drawn on a linear axis; larger values are drawn at the edge. Beyond it the
 /// axis arithmetic of plotters (span, tick step, tick count) overflows and its tick search never
 /// ends.
-const LINEAR_LIMIT: f64 = 1e300;
+pub(super) const LINEAR_LIMIT: f64 = 1e300;
 
-fn err(e: impl std::fmt::Debug) -> PlotError {
+pub(super) fn err(e: impl std::fmt::Debug) -> PlotError {
     PlotError::Draw(format!("{e:?}"))
 }
 
-fn colour(index: usize) -> RGBColor {
+/// The palette colour of index `index` (wrapping around).
+pub(super) fn colour(index: usize) -> RGBColor {
     let (r, g, b) = PALETTE[index % PALETTE.len()];
     RGBColor(r, g, b)
 }
@@ -95,19 +97,19 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
 
 /// Which values of a curve could not be drawn where they are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Clipped {
+pub(super) struct Clipped {
     /// Values ≤ 0 (or below the lowest decade) on a log axis, drawn at its floor.
-    floor: bool,
+    pub(super) floor: bool,
     /// Infinite values, or beyond ±[`LINEAR_LIMIT`] on a linear axis, drawn at the edge.
-    beyond: bool,
+    pub(super) beyond: bool,
 }
 
 /// A y axis as drawn: `bottom..top` on the axis scale (log10 of the values for a log axis).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Axis {
-    log: bool,
-    bottom: f64,
-    top: f64,
+pub(super) struct Axis {
+    pub(super) log: bool,
+    pub(super) bottom: f64,
+    pub(super) top: f64,
 }
 
 impl Axis {
@@ -119,9 +121,15 @@ impl Axis {
             .curves
             .iter()
             .flat_map(|c| c.points.iter().map(|p| p.1))
-            .chain(panel.levels.iter().map(|l| l.value))
-            .filter(|v| v.is_finite());
-        if panel.log_y {
+            .chain(panel.levels.iter().map(|l| l.value));
+        Self::from_values(values, panel.log_y)
+    }
+
+    /// The axis that shows `values` (non-finite ones are ignored) on a log or linear scale; see
+    /// [`Axis::of`].
+    pub(super) fn from_values(values: impl Iterator<Item = f64>, log: bool) -> Self {
+        let values = values.filter(|v| v.is_finite());
+        if log {
             let (low, high) = bounds(values.filter(|&v| v > 0.0));
             if !low.is_finite() {
                 return Self {
@@ -176,7 +184,7 @@ impl Axis {
     }
 
     /// `y` on the axis scale, within the axis, and whether it had to be moved there.
-    fn place(&self, y: f64) -> (f64, Clipped) {
+    pub(super) fn place(&self, y: f64) -> (f64, Clipped) {
         if self.log {
             if y == f64::INFINITY {
                 (
@@ -234,7 +242,8 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     })
 }
 
-fn decade_label(v: f64) -> String {
+/// The tick label of decade `v` on a log axis drawn as log10: `1e3` for 3.
+pub(super) fn decade_label(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("1e{}", v.round() as i64)
     } else {
@@ -281,19 +290,16 @@ fn draw_panel<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for curve in &panel.curves {
-        draw_curve(&mut chart, curve, &axis)?;
+        draw_curve(&mut chart, curve, &axis, t_end)?;
     }
     let y_of = |v: f64| axis.place(v).0;
     for level in &panel.levels {
-        let y = y_of(level.value);
-        let style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
-        chart
-            .draw_series(DashedLineSeries::new([(0.0, y), (t_end, y)], 8, 5, style))
-            .map_err(err)?;
-        let font = ("sans-serif", 15).into_font().color(&BLACK.mix(0.8));
-        let width = 8 * level.label.chars().count() as i32 + 10;
-        let label = EmptyElement::at((t_end, y)) + Text::new(level.label.clone(), (-width, -18), font);
-        chart.draw_series(std::iter::once(label)).map_err(err)?;
+        draw_level(
+            &mut chart,
+            &level.label,
+            (y_of(level.value), t_end),
+            LabelSide::Above,
+        )?;
     }
     // Labels alternate below and above their markers in time order, so that markers close in
     // time (two relapses a few days apart) keep readable labels.
@@ -301,6 +307,10 @@ fn draw_panel<DB: DrawingBackend>(
     order.sort_by(|&i, &j| panel.markers[i].at.0.total_cmp(&panel.markers[j].at.0));
     for (rank, &index) in order.iter().enumerate() {
         let marker = &panel.markers[index];
+        // A marker off the time axis is not drawn (its pixel position could overflow).
+        if !(0.0..=t_end).contains(&marker.at.0) {
+            continue;
+        }
         let at = (marker.at.0, y_of(marker.at.1));
         let c = colour(marker.colour);
         let font = ("sans-serif", 14).into_font().color(&c);
@@ -327,6 +337,51 @@ fn draw_panel<DB: DrawingBackend>(
         .map_err(err)
 }
 
+/// Which side of its line a level's label goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LabelSide {
+    /// Above the line, right-aligned to its end.
+    Above,
+    /// Below the line, for a second level too close to the first for both labels above.
+    Below,
+}
+
+/// Height of a level's label, in pixels.
+pub(super) const LEVEL_LABEL_HEIGHT: i32 = 18;
+
+/// Where the label of a level line drawn at its right end starts, relative to the line's end,
+/// in pixels (its width is the negated x).
+pub(super) fn level_label_offset(label: &str, side: LabelSide) -> (i32, i32) {
+    let width = 8 * label.chars().count() as i32 + 10;
+    match side {
+        LabelSide::Above => (-width, -LEVEL_LABEL_HEIGHT),
+        LabelSide::Below => (-width, 3),
+    }
+}
+
+/// A dashed horizontal line at `y` (on the axis scale) across `0..t_end`, labelled at its right
+/// end (threshold, detection limit).
+pub(super) fn draw_level<DB, CT>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    label: &str,
+    (y, t_end): (f64, f64),
+    side: LabelSide,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
+    chart
+        .draw_series(DashedLineSeries::new([(0.0, y), (t_end, y)], 8, 5, style))
+        .map_err(err)?;
+    let font = ("sans-serif", 15).into_font().color(&BLACK.mix(0.8));
+    let label =
+        EmptyElement::at((t_end, y)) + Text::new(label.to_string(), level_label_offset(label, side), font);
+    chart.draw_series(std::iter::once(label)).map_err(err)?;
+    Ok(())
+}
+
 type Chart<'a, DB> = plotters::chart::ChartContext<
     'a,
     DB,
@@ -340,8 +395,10 @@ fn draw_curve<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     curve: &Curve,
     axis: &Axis,
+    t_end: f64,
 ) -> Result<(), PlotError> {
     let (points, clipped) = axis.transform(&curve.points);
+    let mut pieces = clip_to_time(&points, 0.0, t_end).into_iter();
     let c = colour(curve.colour);
     let label = match (clipped.floor, clipped.beyond) {
         (false, false) => curve.label.clone(),
@@ -351,11 +408,65 @@ fn draw_curve<DB: DrawingBackend>(
         (true, true) => format!("{} (values ≤ 0 and infinite values clipped)", curve.label),
     };
     chart
-        .draw_series(LineSeries::new(points, c.stroke_width(2)))
+        .draw_series(LineSeries::new(
+            pieces.next().unwrap_or_default(),
+            c.stroke_width(2),
+        ))
         .map_err(err)?
         .label(label)
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3)));
+    for piece in pieces {
+        chart
+            .draw_series(LineSeries::new(piece, c.stroke_width(2)))
+            .map_err(err)?;
+    }
     Ok(())
+}
+
+/// The parts of a polyline inside `lo ≤ x ≤ hi`, cut at the bounds by linear interpolation.
+/// Points far outside the time axis would overflow the backend's 32-bit pixel arithmetic, so
+/// nothing beyond the axis is handed to plotters; a non-finite x breaks the line.
+fn clip_to_time(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
+    let inside = |x: f64| (lo..=hi).contains(&x);
+    let cut = |a: (f64, f64), b: (f64, f64), x: f64| {
+        let f = (x - a.0) / (b.0 - a.0);
+        let y = a.1 + f * (b.1 - a.1);
+        (x, if y.is_finite() { y } else { a.1 })
+    };
+    let mut pieces = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut previous: Option<(f64, f64)> = None;
+    for &p in points {
+        if !p.0.is_finite() {
+            pieces.push(std::mem::take(&mut current));
+            previous = None;
+            continue;
+        }
+        if let Some(q) = previous {
+            match (inside(q.0), inside(p.0)) {
+                (true, true) => current.push(p),
+                (true, false) => {
+                    current.push(cut(q, p, if p.0 > hi { hi } else { lo }));
+                    pieces.push(std::mem::take(&mut current));
+                }
+                (false, true) => {
+                    current.push(cut(q, p, if q.0 > hi { hi } else { lo }));
+                    current.push(p);
+                }
+                // Crossing the whole axis in one segment.
+                (false, false) if (q.0 < lo && p.0 > hi) || (q.0 > hi && p.0 < lo) => {
+                    pieces.push(vec![cut(q, p, q.0.clamp(lo, hi)), cut(q, p, p.0.clamp(lo, hi))]);
+                }
+                (false, false) => {}
+            }
+        } else if inside(p.0) {
+            current.push(p);
+        }
+        previous = Some(p);
+    }
+    pieces.push(current);
+    pieces.retain(|piece| !piece.is_empty());
+    pieces
 }
 
 /// The rug's rows in order of first appearance, with their colours.
@@ -474,4 +585,22 @@ fn merged(marks: &[&DoseMark], t_end: f64, pixel: impl Fn(f64) -> i32) -> (Vec<f
         }
     }
     (boluses.into_iter().map(|b| b.1).collect(), infusions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_to_time;
+
+    #[test]
+    fn curves_are_cut_to_the_time_axis() {
+        // Straight lines: the cut points follow from the two-point form of each segment.
+        let pts = [(-1.0, 0.0), (1.0, 2.0), (2.0, 3.0), (1e300, 0.0), (3.0, 4.0)];
+        let pieces = clip_to_time(&pts, 0.0, 4.0);
+        assert_eq!(pieces[0], vec![(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (4.0, 3.0)]);
+        assert_eq!(pieces[1][1], (3.0, 4.0));
+        assert!(pieces.iter().flatten().all(|p| (0.0..=4.0).contains(&p.0)));
+        let across = clip_to_time(&[(-1.0, 0.0), (5.0, 6.0)], 0.0, 4.0);
+        assert_eq!(across, vec![vec![(0.0, 1.0), (4.0, 5.0)]]);
+        assert!(clip_to_time(&[(f64::NAN, 1.0), (9.0, 1.0)], 0.0, 4.0).is_empty());
+    }
 }

@@ -5,18 +5,29 @@
 //! draws a main panel (one curve per regimen, threshold and detection lines, nadir and relapse
 //! markers), a dose rug, and an optional exposure panel, and writes the file atomically.
 //!
+//! A [`PopulationFigure`] is the figure of a population run: Kaplan–Meier relapse-free survival
+//! with a number-at-risk table above the population relapse curves, drawn by
+//! [`render_population`].
+//!
 //! Canvases are bounded ([`check_canvas`], [`Layout::check`]) and every axis range is made
 //! finite and non-degenerate before plotters sees it, so no figure can panic, hang or exhaust
 //! memory: values beyond ±1e300 on a linear axis, infinite values and values ≤ 0 on a log axis
 //! are drawn at the axis edge and the legend says so.
 
+mod decimate;
 mod draw;
 mod layout;
+mod legend;
+mod output;
+mod population;
+mod ticks;
 
 use std::collections::HashSet;
 use std::path::Path;
 
 pub use layout::{Layout, MAX_PIXELS, MAX_SIDE, check_canvas};
+pub use population::{PopulationFigure, PopulationLayout, SurvivalArm, render_population};
+pub use ticks::nice_times;
 
 /// Okabe–Ito colour-blind-safe palette (Okabe & Ito 2008), most distinct colours first.
 pub const PALETTE: [(u8, u8, u8); 8] = [
@@ -149,6 +160,34 @@ pub enum SizeError {
         /// Dose-rug rows of the figure.
         rows: usize,
     },
+    /// Below the minimum of a population figure's [`PopulationLayout`].
+    #[error(
+        "a {width}×{height} canvas is too small for a population figure of {arms} arm{}: it needs \
+         at least {min_width}×{min_height} pixels (for its title, two panels and the \
+         number-at-risk table)",
+        if *arms == 1 { "" } else { "s" }
+    )]
+    PopulationTooSmall {
+        /// Requested width.
+        width: u32,
+        /// Requested height.
+        height: u32,
+        /// Smallest width accepted.
+        min_width: u32,
+        /// Smallest height accepted for this many arms.
+        min_height: u32,
+        /// Arms (regimens) of the figure.
+        arms: usize,
+    },
+    /// So many arms that no accepted canvas has room for the number-at-risk table.
+    #[error(
+        "{arms} arms need a number-at-risk table taller than {MAX_SIDE} pixels: plot fewer \
+         regimens"
+    )]
+    TooManyArms {
+        /// Arms (regimens) of the figure.
+        arms: usize,
+    },
 }
 
 /// Why a figure could not be written.
@@ -196,39 +235,14 @@ pub fn rug_row_count(doses: &[DoseMark]) -> usize {
 /// folder that keeps the extension, then renames it into place. The size is checked first
 /// ([`Layout::check`]); nothing is written if it is refused.
 pub fn render(figure: &Figure, path: &Path) -> Result<(), PlotError> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let svg = match extension.as_deref() {
-        Some("png") => false,
-        Some("svg") => true,
-        _ => return Err(PlotError::UnknownFormat(path.display().to_string())),
-    };
+    let format = output::image_format(path)?;
     Layout::of(figure).check(figure.size)?;
     if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
         return Err(PlotError::TimeAxis(figure.t_end));
     }
     register_font();
-    let mut failure = None;
-    let written = crate::atomic::write_atomically(path, |tmp| {
-        let drawn = if svg {
-            draw::svg(figure, tmp)
-        } else {
-            draw::png(figure, tmp)
-        };
-        drawn.map_err(|e| {
-            let message = e.to_string();
-            failure = Some(e);
-            std::io::Error::other(message)
-        })
-    });
-    match (written, failure) {
-        (Ok(()), _) => Ok(()),
-        (Err(_), Some(drawing)) => Err(drawing),
-        (Err(source), None) => Err(PlotError::Io {
-            path: path.display().to_string(),
-            source,
-        }),
-    }
+    output::write_image(path, |tmp| match format {
+        output::ImageFormat::Png => draw::png(figure, tmp),
+        output::ImageFormat::Svg => draw::svg(figure, tmp),
+    })
 }

@@ -1,0 +1,7 @@
+//! cargo-fuzz target `pipeline`: see `fuzz/harness/mod.rs` for what it runs and checks.
+#![no_main]
+
+#[path = "../harness/mod.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::pipeline(data));

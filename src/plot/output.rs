@@ -1,0 +1,53 @@
+//! Choosing the image format from a file name and writing a figure atomically, for every kind
+//! of figure: the drawing goes to a temporary file beside the target (keeping the extension)
+//! that is renamed into place only once it is complete.
+
+use std::path::Path;
+
+use super::PlotError;
+
+/// The image formats a figure can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ImageFormat {
+    /// A bitmap, through plotters' bitmap backend.
+    Png,
+    /// A vector image, through plotters' SVG backend.
+    Svg,
+}
+
+/// The format named by `path`'s extension (`.png` or `.svg`, any case).
+pub(super) fn image_format(path: &Path) -> Result<ImageFormat, PlotError> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("png") => Ok(ImageFormat::Png),
+        Some("svg") => Ok(ImageFormat::Svg),
+        _ => Err(PlotError::UnknownFormat(path.display().to_string())),
+    }
+}
+
+/// Runs `draw` on a temporary file beside `path` and renames it into place; a drawing error
+/// is returned as it is (not as an I/O error), and nothing is left behind on any error.
+pub(super) fn write_image(
+    path: &Path,
+    draw: impl FnOnce(&Path) -> Result<(), PlotError>,
+) -> Result<(), PlotError> {
+    let mut failure = None;
+    let written = crate::atomic::write_atomically(path, |tmp| {
+        draw(tmp).map_err(|e| {
+            let message = e.to_string();
+            failure = Some(e);
+            std::io::Error::other(message)
+        })
+    });
+    match (written, failure) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(drawing)) => Err(drawing),
+        (Err(source), None) => Err(PlotError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
