@@ -515,3 +515,52 @@ fn the_slurm_scripts_shard_and_merge_like_a_single_run() {
     .success();
     assert_same_files(&single, &work.join("merged"));
 }
+
+#[test]
+fn the_population_figure_is_drawn_by_a_run_and_by_a_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pop");
+    let png = dir.path().join("pop.png");
+    population(TINY, &out, &["--plot", png.to_str().unwrap()]).success();
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // The figure does not change the data files (it records the grid, but writes no trajectories).
+    let plain = dir.path().join("plain");
+    population(TINY, &plain, &[]).success();
+    assert_same_files(&out, &plain);
+    let svg = dir.path().join("merged.svg");
+    let shards: Vec<PathBuf> = (0..2).map(|k| dir.path().join(format!("s{k}"))).collect();
+    for (k, shard) in shards.iter().enumerate() {
+        population(TINY, shard, &["--trajectories", "--shard", &format!("{k}/2")]).success();
+    }
+    relapse()
+        .arg("merge")
+        .args(&shards)
+        .args([
+            "--out",
+            dir.path().join("merged").to_str().unwrap(),
+            "--plot",
+            svg.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    // Shards without --trajectories have no grid to draw the relapse curves from.
+    let bare: Vec<PathBuf> = (0..2).map(|k| dir.path().join(format!("b{k}"))).collect();
+    for (k, shard) in bare.iter().enumerate() {
+        population(TINY, shard, &["--shard", &format!("{k}/2")]).success();
+    }
+    let refused = dir.path().join("refused");
+    relapse()
+        .arg("merge")
+        .args(&bare)
+        .args([
+            "--out",
+            refused.to_str().unwrap(),
+            "--plot",
+            svg.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run the shards with --trajectories"));
+    assert!(!refused.exists());
+}

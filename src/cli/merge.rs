@@ -12,8 +12,10 @@ use relapse::sim::Outcome;
 
 use super::CliError;
 use super::args::MergeArgs;
+use super::outputs::{self, Output};
+use super::population::figure;
 use super::population::finish::{ObservableFile, finish};
-use super::population::manifest::{RunDescription, ShardManifest};
+use super::population::manifest::{MANIFEST, RunDescription, ShardManifest};
 use super::population::outdir::{self, OBSERVABLES, OutDir, OutFile};
 use super::population::{Collected, report, thread_pool};
 
@@ -27,10 +29,16 @@ pub(crate) fn run(args: &MergeArgs) -> Result<(), CliError> {
             dir.display()
         )));
     }
-    if args.plot.is_some() {
-        return Err(CliError::Usage("`--plot` is not built yet".to_string()));
-    }
     let run = shards[0].1.run.clone();
+    if args.plot.is_some() {
+        figure::check(&run)?;
+    }
+    let figure: Vec<Output<'_>> = args
+        .plot
+        .iter()
+        .map(|path| Output::Figure { flag: "--plot", path })
+        .collect();
+    let _figure_place = outputs::reserve(&shards[0].0.join(MANIFEST), &figure)?;
     let pool = thread_pool(std::thread::available_parallelism().map_or(1, usize::from))?;
     let out = OutDir::create(&args.out)?;
     let mut patients = out.file("patients.csv")?;
@@ -55,9 +63,12 @@ pub(crate) fn run(args: &MergeArgs) -> Result<(), CliError> {
             .collect(),
         None => Vec::new(),
     };
-    let finished = finish(&run, &outcomes, &observables, (&out, &pool))?;
-    files.extend(finished.files);
+    let mut finished = finish(&run, &outcomes, &observables, (&out, &pool))?;
+    files.append(&mut finished.files);
     out.commit(files)?;
+    if let Some(plot) = &args.plot {
+        figure::write(&run, &finished, plot)?;
+    }
     report(&collected, outcomes.iter().map(|arm| arm.len() as u64).sum())
 }
 

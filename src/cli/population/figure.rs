@@ -1,16 +1,11 @@
 //! `--plot` of `population` and `merge`: the survival curves and population relapse curves as a
 //! [`PopulationFigure`], drawn by the plot module's `render_population`.
-//!
-//! NOT YET IN THE MODULE TREE: it is written against `relapse::plot::{PopulationFigure,
-//! SurvivalArm, render_population}` (the interface of the population figure), which lands with the
-//! plot helper's branch. At that merge: add `mod figure;` to `population/mod.rs`, replace the two
-//! "`--plot` is not built yet" errors (population/mod.rs, merge.rs) with [`check`] before the
-//! work and [`write`] after the files are committed, and drop `#[allow(dead_code)]` on
-//! `finish::Finished`.
 
 use std::path::Path;
 
-use relapse::plot::{PlotError, PopulationFigure, SurvivalArm, check_canvas, render_population};
+use relapse::plot::{
+    PlotError, PopulationFigure, PopulationLayout, SurvivalArm, nice_times, render_population,
+};
 use relapse::survival::IntervalKind;
 
 use super::finish::{Bands, Finished};
@@ -18,14 +13,17 @@ use super::manifest::RunDescription;
 use crate::cli::CliError;
 
 /// Canvas of the population figure (two panels and the number-at-risk table).
-const SIZE: (u32, u32) = (1200, 1000);
-/// About this many intervals between the number-at-risk times.
-const AT_RISK_INTERVALS: f64 = 6.0;
+const SIZE: (u32, u32) = PopulationFigure::DEFAULT_SIZE;
+/// At most this many intervals between the number-at-risk times (which are the time ticks).
+const AT_RISK_INTERVALS: usize = 6;
 
 /// Refuses, before any work, a figure that cannot be drawn: the canvas, and a run that records
 /// no grid (a merge of shards run without --trajectories).
 pub(crate) fn check(run: &RunDescription) -> Result<(), CliError> {
-    check_canvas(SIZE.0, SIZE.1).map_err(|e| CliError::Usage(e.to_string()))?;
+    let layout = PopulationLayout {
+        arms: run.regimens.len(),
+    };
+    layout.check(SIZE).map_err(|e| CliError::Usage(e.to_string()))?;
     if run.grid.is_none() {
         return Err(CliError::Usage(
             "`--plot` needs the observable on the output grid: run the shards with --trajectories"
@@ -54,7 +52,7 @@ fn with_unit(name: &str, unit: Option<&str>) -> String {
 }
 
 fn figure(run: &RunDescription, finished: &Finished, bands: &Bands, times: &[f64]) -> PopulationFigure {
-    let at_risk_times = at_risk_times(run.t_end);
+    let at_risk_times = nice_times(run.t_end, AT_RISK_INTERVALS);
     let arms = run
         .regimens
         .iter()
@@ -119,38 +117,5 @@ fn figure(run: &RunDescription, finished: &Finished, bands: &Bands, times: &[f64
             .detection_limit
             .map(|limit| ("detection limit".to_string(), limit)),
         size: SIZE,
-    }
-}
-
-/// 0 and multiples of a round step (1, 2, 2.5 or 5 × 10^k) up to t_end, about
-/// [`AT_RISK_INTERVALS`] of them: the columns of the number-at-risk table.
-fn at_risk_times(t_end: f64) -> Vec<f64> {
-    let raw = t_end / AT_RISK_INTERVALS;
-    let decade = 10f64.powf(raw.log10().floor());
-    let intervals = |step: f64| t_end / step;
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .map(|m| m * decade)
-        .into_iter()
-        .min_by(|a, b| {
-            let off = |s: f64| (intervals(s) - AT_RISK_INTERVALS).abs();
-            off(*a).total_cmp(&off(*b))
-        })
-        .unwrap_or(raw);
-    let count = intervals(step).floor() as usize;
-    (0..=count).map(|k| k as f64 * step).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::at_risk_times;
-
-    #[test]
-    fn at_risk_times_are_round() {
-        assert_eq!(
-            at_risk_times(365.0),
-            [0.0, 50.0, 100.0, 150.0, 200.0, 250.0, 300.0, 350.0]
-        );
-        assert_eq!(at_risk_times(100.0), [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
-        assert_eq!(at_risk_times(28.0), [0.0, 5.0, 10.0, 15.0, 20.0, 25.0]);
     }
 }

@@ -28,9 +28,6 @@ pub(crate) struct ObservableFile {
 pub(crate) type Bands = Vec<Vec<Option<[f64; 5]>>>;
 
 /// What the summary step made, for the figure.
-// `summaries` and `bands` are read by the population figure (`--plot`), which lands with the
-// plot module's `render_population`.
-#[allow(dead_code)]
 pub(crate) struct Finished {
     pub(crate) summaries: Vec<RegimenSummary>,
     pub(crate) bands: Option<Bands>,

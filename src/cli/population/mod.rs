@@ -7,9 +7,6 @@
 //! patients and a manifest for `relapse merge` instead of the summary.
 
 mod execute;
-// The population figure, written against `relapse::plot::{PopulationFigure, SurvivalArm,
-// render_population}`; switched on (with its calls) when the plot module has them.
-#[cfg(any())]
 pub(crate) mod figure;
 pub(crate) mod finish;
 mod inputs;
@@ -33,8 +30,7 @@ pub(crate) fn run(args: &PopulationArgs) -> Result<(), CliError> {
     let pool = thread_pool(jobs)?;
     let inputs = inputs::gather(args, (shard, jobs), &pool)?;
     if args.plot.is_some() {
-        // The population figure lands with the plot module's `render_population`.
-        return Err(CliError::Usage("`--plot` is not built yet".to_string()));
+        figure::check(&inputs.run)?;
     }
     let figure: Vec<Output<'_>> = args
         .plot
@@ -79,9 +75,12 @@ pub(crate) fn run(args: &PopulationArgs) -> Result<(), CliError> {
             }],
             None => Vec::new(),
         };
-        let finished = finish(&inputs.run, &collected.outcomes, &sources, (&out, &pool))?;
-        files.extend(finished.files);
+        let mut finished = finish(&inputs.run, &collected.outcomes, &sources, (&out, &pool))?;
+        files.append(&mut finished.files);
         out.commit(files)?;
+        if let Some(plot) = &args.plot {
+            figure::write(&inputs.run, &finished, plot)?;
+        }
     }
     report(
         &collected,
