@@ -8,3 +8,10 @@ for model in models/*.toml; do
     target/release/relapse plot "$model" --out "plots/$name.png"
     echo "plots/$name.png"
 done
+# The hibernation model's virtual population (500 patients × 6 regimens): relapse-free survival
+# and population relapse curves. The data files go to a temporary folder.
+population=$(mktemp -d)
+target/release/relapse population models/hibernation_rigi.toml --out "$population" \
+    --plot plots/hibernation_rigi_population.png
+rm -rf "$population"
+echo "plots/hibernation_rigi_population.png"
