@@ -6,6 +6,7 @@ use std::path::Path;
 use relapse::plot::{
     PlotError, PopulationFigure, PopulationLayout, SurvivalArm, nice_times, render_population,
 };
+use relapse::sim::RegimenSummary;
 use relapse::survival::IntervalKind;
 
 use super::finish::{Bands, Finished};
@@ -59,44 +60,10 @@ fn figure(run: &RunDescription, finished: &Finished, bands: &Bands, times: &[f64
         .zip(&finished.summaries)
         .zip(bands)
         .enumerate()
-        .map(|(colour, ((label, summary), band))| {
-            let curve = &summary.curve;
-            // Right-continuous steps from S(0⁻) = 1; a drop at 0 is the non-responders.
-            let mut steps = vec![(0.0, 1.0, 1.0, 1.0)];
-            steps.extend(curve.event_steps().map(|s| {
-                let ci = s.interval(IntervalKind::LogLog);
-                (
-                    s.time,
-                    s.survival,
-                    ci.map_or(f64::NAN, |c| c.lower),
-                    ci.map_or(f64::NAN, |c| c.upper),
-                )
-            }));
-            let percentile = |k: usize| band.iter().map(|p| p.map_or(f64::NAN, |p| p[k])).collect();
-            SurvivalArm {
-                label: label.title.clone().unwrap_or_else(|| label.name.clone()),
-                colour,
-                steps,
-                censored: curve
-                    .steps()
-                    .iter()
-                    .filter(|s| s.censored > 0)
-                    .map(|s| s.time)
-                    .collect(),
-                median: summary.median.value,
-                at_risk: at_risk_times
-                    .iter()
-                    .map(|&t| curve.number_at_risk(t).unwrap_or(0))
-                    .collect(),
-                band_times: times.to_vec(),
-                percentiles: [
-                    percentile(0),
-                    percentile(1),
-                    percentile(2),
-                    percentile(3),
-                    percentile(4),
-                ],
-            }
+        .map(|(colour, ((label, summary), band))| SurvivalArm {
+            label: label.title.clone().unwrap_or_else(|| label.name.clone()),
+            colour,
+            ..arm(summary, &at_risk_times, (times, band))
         })
         .collect();
     let observable = &run.observable;
@@ -117,5 +84,39 @@ fn figure(run: &RunDescription, finished: &Finished, bands: &Bands, times: &[f64
             .detection_limit
             .map(|limit| ("detection limit".to_string(), limit)),
         size: SIZE,
+    }
+}
+
+/// One regimen's curves (label and colour left to the caller).
+fn arm(
+    summary: &RegimenSummary,
+    at_risk_times: &[f64],
+    (times, band): (&[f64], &[Option<[f64; 5]>]),
+) -> SurvivalArm {
+    let curve = &summary.curve;
+    // Right-continuous steps from S(0⁻) = 1; a drop at 0 is the non-responders.
+    let mut steps = vec![(0.0, 1.0, 1.0, 1.0)];
+    steps.extend(curve.event_steps().map(|s| {
+        let ci = s.interval(IntervalKind::LogLog);
+        let (lower, upper) = ci.map_or((f64::NAN, f64::NAN), |c| (c.lower, c.upper));
+        (s.time, s.survival, lower, upper)
+    }));
+    let percentile = |k: usize| band.iter().map(|p| p.map_or(f64::NAN, |p| p[k])).collect();
+    SurvivalArm {
+        steps,
+        censored: curve
+            .steps()
+            .iter()
+            .filter(|s| s.censored > 0)
+            .map(|s| s.time)
+            .collect(),
+        median: summary.median.value,
+        at_risk: at_risk_times
+            .iter()
+            .map(|&t| curve.number_at_risk(t).unwrap_or(0))
+            .collect(),
+        band_times: times.to_vec(),
+        percentiles: [0, 1, 2, 3, 4].map(percentile),
+        ..SurvivalArm::default()
     }
 }

@@ -72,19 +72,9 @@ pub(crate) fn finish(
     };
     if let (true, Some(bands), Some(times)) = (run.trajectories, &bands, &run.grid) {
         let mut file = out.file("bands.csv")?;
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer
-            .write_record(BANDS_HEADER)
-            .and_then(|()| {
-                for (name, arm) in names.iter().zip(bands) {
-                    for (&t, p) in times.iter().zip(arm) {
-                        writer.write_record(band_row(name, t, *p))?;
-                    }
-                }
-                Ok(())
-            })
-            .map_err(|e| CliError::Io(format!("cannot format CSV: {e}")))?;
-        file.write(&writer.into_inner().map_err(|e| CliError::Io(e.to_string()))?)?;
+        file.write(
+            &bands_csv(&names, times, bands).map_err(|e| CliError::Io(format!("cannot format CSV: {e}")))?,
+        )?;
         files.push(file);
     }
     Ok(Finished {
@@ -92,6 +82,18 @@ pub(crate) fn finish(
         bands,
         files,
     })
+}
+
+/// `bands.csv`: a row per regimen and output time.
+fn bands_csv(names: &[String], times: &[f64], bands: &Bands) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(BANDS_HEADER)?;
+    for (name, arm) in names.iter().zip(bands) {
+        for (&t, p) in times.iter().zip(arm) {
+            writer.write_record(band_row(name, t, *p))?;
+        }
+    }
+    writer.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// The percentile bands, a group of columns at a time within [`BAND_BYTES`].

@@ -2,20 +2,17 @@
 //! the regimens, the patients (a parameters file read, or every patient of the shard sampled
 //! once), landmarks and the output grid.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use rayon::ThreadPool;
 use relapse::diagnostic::{Diagnostic, Diagnostics};
-use relapse::export::{EVENT_DEFINITION, Provenance, SolverProvenance};
 use relapse::model::{CompiledModel, Model};
 use relapse::population::{MAX_PATIENTS, Patients, Population, PopulationError, read_parameters_csv};
 use relapse::sim::RunPlan;
-use sha2::{Digest, Sha256};
 
-use super::manifest::{ObservableLabel, RegimenLabel, RunDescription, Shard};
+use super::describe::{Choices, Sources, describe, sha256_hex};
+use super::manifest::{RunDescription, Shard};
 use crate::cli::args::PopulationArgs;
-use crate::cli::settings::RunSettings;
 use crate::cli::{CliError, EXIT_USAGE, Prepared, prepare_with_source, print_diagnostics};
 
 /// Patients when neither `--patients` nor `[population] size` says.
@@ -72,12 +69,12 @@ pub(crate) fn gather(
         compiled,
         ..
     } = prepared;
-    let Some(observable) = compiled.monitor.watchlist.observable.clone() else {
+    if compiled.monitor.watchlist.observable.is_none() {
         return Err(CliError::Usage(format!(
             "`{}` has no [relapse] section: a population run needs the relapse observable and its threshold",
             args.model.display()
         )));
-    };
+    }
     let regimens = regimen_indices(&compiled, &args.solver.regimens)?;
     let baseline = match &args.baseline {
         None => 0,
@@ -95,41 +92,23 @@ pub(crate) fn gather(
     let grid = (args.trajectories || args.plot.is_some())
         .then(|| settings.output_times())
         .transpose()?;
-    let seed = match &patients {
-        Patients::Sampled { population, .. } => Some(population.seed()),
-        Patients::Table { .. } => None,
-    };
-    let run = RunDescription {
-        model: model.name.clone(),
-        title: model.title.clone(),
-        time_unit: model.time_unit.clone(),
-        t_end: settings.t_end,
-        patients: patients.count(),
-        baseline,
-        regimens: regimens
-            .iter()
-            .map(|&r| RegimenLabel {
-                name: compiled.regimens[r].name.clone(),
-                title: compiled.regimens[r].title.clone(),
-            })
-            .collect(),
-        landmarks,
-        observable: ObservableLabel {
-            name: observable.name.clone(),
-            unit: observable.unit.clone(),
-            threshold: observable.threshold,
-            detection_limit: observable.detection_limit,
+    let run = describe(
+        &Sources {
+            model: &model,
+            compiled: &compiled,
+            settings: &settings,
+            source: &source,
+            patients: &patients,
         },
-        parameters: patients
-            .reported_parameters()
-            .iter()
-            .map(|&p| model.parameters[p].name.clone())
-            .collect(),
-        outputs: compiled.output_names.clone(),
-        trajectories: args.trajectories,
-        grid: grid.clone(),
-        provenance: provenance(&source, parameters_sha256, seed, (&settings, &compiled)),
-    };
+        Choices {
+            regimens: &regimens,
+            baseline,
+            landmarks,
+            grid: grid.clone(),
+            trajectories: args.trajectories,
+            parameters_sha256,
+        },
+    );
     let plan = RunPlan {
         t_end: settings.t_end,
         options: settings.options.clone(),
@@ -178,10 +157,6 @@ pub(crate) fn landmarks(given: Option<&[f64]>, t_end: f64) -> Result<Vec<f64>, C
         ));
     }
     Ok(times.to_vec())
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The patients: a parameters file, or sampled from `[population]`.
@@ -283,37 +258,5 @@ fn presample(
             };
             Err(located(model, Some(parameter), e.to_string(), file))
         }
-    }
-}
-
-fn provenance(
-    source: &str,
-    parameters_sha256: Option<String>,
-    seed: Option<u64>,
-    (settings, compiled): (&RunSettings, &CompiledModel),
-) -> Provenance {
-    let options = &settings.options;
-    Provenance {
-        relapse_version: env!("CARGO_PKG_VERSION").to_string(),
-        model_sha256: sha256_hex(source.as_bytes()),
-        parameters_sha256,
-        seed,
-        overrides: settings
-            .overrides
-            .iter()
-            .map(|o| (o.name.clone(), o.value))
-            .collect::<BTreeMap<_, _>>(),
-        solver: SolverProvenance {
-            method: options.method.name().to_string(),
-            rtol: options.rtol,
-            atol: compiled
-                .state_names
-                .iter()
-                .cloned()
-                .zip(options.atol.iter().copied())
-                .collect(),
-            max_steps: options.max_steps,
-        },
-        event_definition: EVENT_DEFINITION.to_string(),
     }
 }

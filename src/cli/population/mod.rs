@@ -6,6 +6,7 @@
 //! every file is renamed into place together. With `--shard K/N` the folder holds the shard's
 //! patients and a manifest for `relapse merge` instead of the summary.
 
+mod describe;
 mod execute;
 pub(crate) mod figure;
 pub(crate) mod finish;
