@@ -564,3 +564,54 @@ fn the_population_figure_is_drawn_by_a_run_and_by_a_merge() {
         .stderr(predicate::str::contains("run the shards with --trajectories"));
     assert!(!refused.exists());
 }
+
+#[test]
+fn a_cohort_returns_patients_in_order_whatever_the_thread_count() {
+    use relapse::population::{Patients, Population};
+    use relapse::sim::{Cohort, RunPlan};
+    let model = relapse::model::load(&std::fs::read_to_string(TINY).unwrap()).unwrap();
+    let typical = model.compile(&[]).unwrap();
+    let spec = model.population.as_ref().unwrap();
+    let patients = Patients::Sampled {
+        population: Population::new(spec, &typical.parameter_values, 11).unwrap(),
+        count: 12,
+    };
+    let mut options = relapse::solve::SolverOptions::new(2);
+    options.rtol = 1e-8;
+    let plan = RunPlan {
+        t_end: 100.0,
+        options,
+        grid: Some(vec![0.0, 50.0, 100.0]),
+    };
+    let cohort = Cohort {
+        model: &model,
+        patients: &patients,
+        regimens: &[1, 2],
+        plan: &plan,
+    };
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let results = pool.install(|| {
+            cohort.run(3..12, &|| {
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            })
+        });
+        assert_eq!(done.into_inner(), 9);
+        results
+    };
+    let (one, three) = (run(1), run(3));
+    assert_eq!(one, three);
+    assert_eq!(
+        one.iter().map(|p| p.index).collect::<Vec<_>>(),
+        (3..12).collect::<Vec<_>>()
+    );
+    // Patient 5 alone is patient 5 of the cohort; each run has 3 grid rows of C, S and S again.
+    assert_eq!(cohort.run_one(5), one[2]);
+    let run = one[2].runs[0].as_ref().unwrap();
+    assert_eq!(run.grid_values.len(), 3 * 3);
+    assert_eq!(run.grid_values[1], run.grid_values[2], "the observable is S");
+}
