@@ -311,7 +311,13 @@ fn bad_inputs_are_clear_errors_and_write_nothing() {
     refused(TINY, &["--shard", "1/0"], 2, "N must be ≥ 1");
     refused(TINY, &["--shard", "x"], 2, "expected K/N");
     refused(TINY, &["--patients", "0"], 2, "`--patients` must be between 1");
-    refused(TINY, &["--jobs", "0"], 2, "`--jobs` must be ≥ 1");
+    refused(
+        TINY,
+        &["--jobs", "0"],
+        2,
+        "`--jobs` must be between 1 and 1024, found 0",
+    );
+    refused(TINY, &["--jobs", "100000"], 2, "`--jobs` must be between 1");
     refused(
         TINY,
         &["--landmarks", "50,200"],

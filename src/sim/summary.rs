@@ -175,9 +175,10 @@ mod tests {
             ),
             (4, 3, 2, 1, 1)
         );
-        // Failed patient left out: 3 subjects, events at 15 and 40, one censored at 100.
+        // Failed patient left out: 3 subjects, events at 15 and 40, one censored at 100, so
+        // S(50) = (2/3)·(1/2).
         assert_eq!(t.curve.subjects(), 3);
-        assert!((t.landmarks[0].survival - 2.0 / 3.0).abs() < 1e-15);
+        assert!((t.landmarks[0].survival - 1.0 / 3.0).abs() < 1e-15);
         // Only patient 0 relapsed in both: 15 − 10.
         let delay = t.paired_delay.unwrap();
         assert_eq!((delay.n, delay.quartiles.unwrap().median), (1, 5.0));

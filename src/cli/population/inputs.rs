@@ -20,6 +20,9 @@ pub(crate) const DEFAULT_PATIENTS: u64 = 100;
 /// Seed when neither `--seed` nor `[population] seed` says.
 pub(crate) const DEFAULT_SEED: u64 = 1;
 
+/// Most worker threads `--jobs` may ask for (more only costs memory and start-up time).
+const MAX_JOBS: usize = 1024;
+
 /// A population run, checked and ready.
 pub(crate) struct Inputs {
     pub(crate) model: Model,
@@ -42,7 +45,11 @@ pub(crate) fn check_flags(args: &PopulationArgs) -> Result<(Shard, usize), CliEr
         ));
     }
     let jobs = match args.jobs {
-        Some(0) => return Err(CliError::Usage("`--jobs` must be ≥ 1".to_string())),
+        Some(j) if !(1..=MAX_JOBS).contains(&j) => {
+            return Err(CliError::Usage(format!(
+                "`--jobs` must be between 1 and {MAX_JOBS}, found {j}; the default is one per core"
+            )));
+        }
         Some(j) => j,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
