@@ -491,6 +491,8 @@ fn the_slurm_scripts_shard_and_merge_like_a_single_run() {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     let binary = assert_cmd::cargo::cargo_bin("relapse");
+    // The scripts run outside Slurm here with the variables Slurm would set for an array 0..2;
+    // tests/slurm.sh runs the same scripts on a real single-node Slurm.
     let script = |name: &str, task: Option<usize>| {
         let mut command = std::process::Command::new("bash");
         command
@@ -498,10 +500,13 @@ fn the_slurm_scripts_shard_and_merge_like_a_single_run() {
             .env("MODEL", TINY)
             .env("PATIENTS", "9")
             .env("SEED", "3")
-            .env("WORK", &work)
+            .env("SHARDS_DIR", work.join("shards"))
+            .env("OUT_DIR", work.join("merged"))
             .env("RELAPSE", &binary)
-            .env("EXTRA", "--trajectories")
-            .env("SLURM_ARRAY_TASK_COUNT", "3");
+            .env("RELAPSE_ARGS", "--trajectories")
+            .env("SLURM_ARRAY_TASK_COUNT", "3")
+            .env("SLURM_ARRAY_TASK_MIN", "0")
+            .env("SLURM_ARRAY_TASK_MAX", "2");
         if let Some(k) = task {
             command.env("SLURM_ARRAY_TASK_ID", k.to_string());
         }
@@ -509,9 +514,9 @@ fn the_slurm_scripts_shard_and_merge_like_a_single_run() {
         assert!(status.success(), "{name} {task:?}");
     };
     for k in 0..3 {
-        script("population-array.sh", Some(k));
+        script("population-array.sbatch", Some(k));
     }
-    script("merge.sh", None);
+    script("merge.sbatch", None);
     let single = dir.path().join("single");
     population(
         TINY,
