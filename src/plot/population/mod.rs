@@ -137,7 +137,10 @@ fn draw<DB: DrawingBackend>(
         .map(|a| a.label.chars().count() + 3)
         .max()
         .unwrap_or(0);
-    let label_area = label_area(figure.size.0, longest);
+    // At most a third of the canvas: long regimen titles are shortened with an ellipsis in the
+    // at-risk table rather than squeezing both panels to half the width.
+    let label_area =
+        label_area(figure.size.0, longest).min(label_area(figure.size.0, 0).max(figure.size.0 / 3));
     let frame = frame::Frame::new(figure, label_area, &root)?;
     let columns = survival::draw(&survival_area, figure, &frame)?;
     table::draw(&table_area, figure, &frame, &columns)?;
