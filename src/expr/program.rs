@@ -151,7 +151,8 @@ fn use_counts(graph: &Graph, roots: &[NodeId], needed: &[bool]) -> Vec<u32> {
     uses
 }
 
-fn children(node: Node, mut visit: impl FnMut(NodeId)) {
+/// Calls `visit` on each operand of `node`, in operand order.
+pub(super) fn children(node: Node, mut visit: impl FnMut(NodeId)) {
     match node {
         Node::Unary(_, x) => visit(x),
         Node::Binary(_, a, b) => {

@@ -10,6 +10,7 @@
 //! instruction reads its operands before it writes its destination.
 
 use super::graph::{Graph, Node, NodeId};
+use super::program::children;
 
 /// Where each node's value lives, and in what order the instructions run.
 pub(super) struct Layout {
@@ -84,22 +85,6 @@ impl Operands<'_> {
             }
         };
         children(self.graph.nodes[id.0 as usize], &mut direct);
-    }
-}
-
-fn children(node: Node, visit: &mut impl FnMut(NodeId)) {
-    match node {
-        Node::Unary(_, x) => visit(x),
-        Node::Binary(_, a, b) => {
-            visit(a);
-            visit(b);
-        }
-        Node::Select(c, a, b) => {
-            visit(c);
-            visit(a);
-            visit(b);
-        }
-        Node::Const(_) | Node::Time | Node::State(_) => {}
     }
 }
 
