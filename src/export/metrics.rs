@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::csv::format_float;
-use crate::metrics::{RegimenMetrics, TimedValue, Watchlist};
+use crate::metrics::{ExposureMetrics, ExposureWatch, RegimenMetrics, TimedValue, Watchlist};
 
 /// Output formats of `compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,21 +177,33 @@ fn cells(report: &MetricsReport<'_>, number: fn(f64) -> String) -> Cells {
                 ]);
             }
             for (e, w) in m.exposures.iter().zip(&report.watchlist.exposures) {
-                row.extend([
-                    number(e.cmax.value),
-                    number(e.cmax.time),
-                    opt(e.trough_min),
-                    opt(e.trough_last),
-                    number(e.auc),
-                ]);
-                if w.above_target.is_some() {
-                    row.push(opt(e.time_above_target));
-                }
+                exposure_cells(e, w, (number, "-"), &mut row);
             }
             row
         })
         .collect();
     (header, rows)
+}
+
+/// An exposure output's cells: Cmax, tmax, trough_min, trough_last, AUC and, when the output
+/// has a target, time above it; `missing` stands for an absent value.
+pub(super) fn exposure_cells(
+    e: &ExposureMetrics,
+    w: &ExposureWatch,
+    (number, missing): (fn(f64) -> String, &str),
+    cells: &mut Vec<String>,
+) {
+    let opt = |x: Option<f64>| x.map_or_else(|| missing.to_string(), number);
+    cells.extend([
+        number(e.cmax.value),
+        number(e.cmax.time),
+        opt(e.trough_min),
+        opt(e.trough_last),
+        number(e.auc),
+    ]);
+    if w.above_target.is_some() {
+        cells.push(opt(e.time_above_target));
+    }
 }
 
 fn aligned((header, rows): Cells) -> String {

@@ -113,16 +113,7 @@ impl PatientColumns<'_> {
             None => cells.extend(std::iter::repeat_n(String::new(), 7)),
         }
         for (e, w) in metrics.exposures.iter().zip(&self.watchlist.exposures) {
-            cells.extend([
-                format_float(e.cmax.value),
-                format_float(e.cmax.time),
-                opt(e.trough_min),
-                opt(e.trough_last),
-                format_float(e.auc),
-            ]);
-            if w.above_target.is_some() {
-                cells.push(opt(e.time_above_target));
-            }
+            super::metrics::exposure_cells(e, w, (format_float, ""), cells);
         }
         cells.push(String::new());
     }
