@@ -196,6 +196,7 @@ fn event_times_closer_than_t_resolves_are_one_segment_boundary() {
     let m = compile(&decay(1.0, "t_end = 2", "{ target = \"X\", amount = 10 }"));
     let bolus = |time: f64| relapse::regimen::Event {
         time,
+        dose: 0,
         kind: relapse::regimen::EventKind::Bolus {
             target: 0,
             amount: 1.0,

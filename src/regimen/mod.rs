@@ -76,6 +76,8 @@ pub enum EventKind {
 pub struct Event {
     /// When (time units).
     pub time: f64,
+    /// Index of the dose line (in [`Regimen::doses`]) this event comes from.
+    pub dose: usize,
     /// What.
     pub kind: EventKind,
 }
@@ -208,12 +210,13 @@ impl Regimen {
     fn expand(&self, limit: f64, t_end: Option<f64>) -> Vec<Event> {
         let mut events = Vec::new();
         let mut next_id = 0;
-        for dose in &self.doses {
+        for (line, dose) in self.doses.iter().enumerate() {
             let amount = dose.delivered();
             for k in 0..dose.count_until(limit) {
                 let time = dose.time(k);
                 let bolus = Event {
                     time,
+                    dose: line,
                     kind: EventKind::Bolus {
                         target: dose.target,
                         amount,
@@ -235,6 +238,7 @@ impl Regimen {
                 // the amount.
                 events.push(Event {
                     time,
+                    dose: line,
                     kind: EventKind::InfusionStart {
                         id: next_id,
                         target: dose.target,
@@ -243,6 +247,7 @@ impl Regimen {
                 });
                 events.push(Event {
                     time: stop,
+                    dose: line,
                     kind: EventKind::InfusionStop { id: next_id },
                 });
                 next_id += 1;
@@ -459,6 +464,7 @@ mod tests {
                 regimen(vec![d]).schedule(),
                 [Event {
                     time: 1e6,
+                    dose: 0,
                     kind: EventKind::Bolus {
                         target: 0,
                         amount: 80.0

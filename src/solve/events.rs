@@ -20,6 +20,16 @@ pub trait EventFunctions {
     fn name(&self, _index: usize) -> Option<String> {
         None
     }
+    /// Writes ∂g/∂y at (t, y) row-major (`jac[i * n + j] = ∂g_i/∂y_j`, n = `y.len()`) and
+    /// returns true; false if unavailable (needed when the functions are quadrature integrands
+    /// under an implicit method).
+    fn jacobian(&mut self, _t: f64, _y: &[f64], _jac: &mut [f64]) -> bool {
+        false
+    }
+    /// Writes ∂g/∂t at (t, y) and returns true; false if unavailable.
+    fn time_partial(&mut self, _t: f64, _y: &[f64], _out: &mut [f64]) -> bool {
+        false
+    }
 }
 
 /// A located sign change of function `function`.

@@ -211,7 +211,10 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             let jumps = problem.events.get(next_event).is_some_and(|e| e.time <= t);
             before_jump.copy_from_slice(&y);
             while let Some(event) = problem.events.get(next_event).filter(|e| e.time <= t) {
-                apply_event(event.kind, &mut y, &mut active_infusions);
+                let asked = !matches!(event.kind, EventKind::InfusionStop { .. });
+                if !asked || observer.admit(t, event) {
+                    apply_event(event.kind, &mut y, &mut active_infusions);
+                }
                 next_event += 1;
             }
             if jumps {
@@ -531,6 +534,7 @@ mod tests {
             .iter()
             .map(|&time| Event {
                 time,
+                dose: 0,
                 kind: EventKind::Bolus {
                     target: 0,
                     amount: 1.0,

@@ -42,6 +42,22 @@ pub trait OdeSystem {
     fn state_name(&self, index: usize) -> String {
         format!("y[{index}]")
     }
+    /// Writes the Jacobian ∂f/∂y at (t, y) into `jac`, row-major over all `dimension()` states
+    /// (`jac[i * n + j] = ∂f_i/∂y_j`), and returns true; returns false (leaving `jac` as it
+    /// was) if the system has no Jacobian. Implicit methods need it; must not allocate.
+    fn jacobian(&mut self, _t: f64, _y: &[f64], _jac: &mut [f64]) -> bool {
+        false
+    }
+    /// Writes ∂f/∂t at (t, y) into `dfdt` and returns true; returns false if unavailable. A
+    /// system with a Jacobian and no time partial is treated as autonomous (∂f/∂t = 0) only if
+    /// [`OdeSystem::is_autonomous`] says so.
+    fn time_partial(&mut self, _t: f64, _y: &[f64], _dfdt: &mut [f64]) -> bool {
+        false
+    }
+    /// True if f does not depend on t explicitly (∂f/∂t ≡ 0).
+    fn is_autonomous(&self) -> bool {
+        false
+    }
 }
 
 /// What to integrate: from t = 0 to `t_end`, through `events`, reporting at `output_times`.

@@ -49,6 +49,12 @@ pub trait Observer {
     fn jump(&mut self, _t: f64, _before: &[f64], _after: &[f64]) {}
     /// An accepted step.
     fn step(&mut self, _step: &DenseStep<'_>) {}
+    /// Asked just before a bolus or an infusion start at time `t` is applied (after every
+    /// step up to `t` has been observed): false skips it (state-triggered dosing). Infusion
+    /// stops are not asked; the stop of a skipped start does nothing.
+    fn admit(&mut self, _t: f64, _event: &crate::regimen::Event) -> bool {
+        true
+    }
 }
 
 /// Observes nothing (and so asks for no dense output).
