@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use relapse::metrics::RegimenMetrics;
-use relapse::model::{CompiledModel, Model, Trace};
+use relapse::model::{CompiledModel, Model, RelapseSpec, Trace};
 use relapse::plot::{
     Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render, rug_row_count,
 };
@@ -130,18 +130,23 @@ fn figure(
                 .zip(traces)
                 .enumerate()
                 .map(|(i, (r, trace))| Curve {
-                    label: r.name.clone(),
+                    label: legend_name(r),
                     colour: i,
                     points: column(trace, obs_column),
                 })
                 .collect();
+            let spec = model.relapse.as_ref();
             let mut levels = vec![Level {
-                label: "relapse threshold".to_string(),
+                label: spec
+                    .map_or(RelapseSpec::DEFAULT_THRESHOLD_LABEL, RelapseSpec::threshold_label)
+                    .to_string(),
                 value: observable.threshold,
             }];
             if let Some(limit) = observable.detection_limit {
                 levels.push(Level {
-                    label: "detection limit".to_string(),
+                    label: spec
+                        .map_or(RelapseSpec::DEFAULT_DETECTION_LABEL, RelapseSpec::detection_label)
+                        .to_string(),
                     value: limit,
                 });
             }
@@ -209,9 +214,9 @@ fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log
     for (i, (regimen, trace)) in context.regimens.iter().zip(traces).enumerate() {
         for (k, &o) in selected.iter().enumerate() {
             let label = if selected.len() == 1 {
-                regimen.name.clone()
+                legend_name(regimen)
             } else {
-                format!("{}: {}", regimen.name, outputs[o].name)
+                format!("{}: {}", legend_name(regimen), outputs[o].name)
             };
             curves.push(Curve {
                 label,
@@ -243,6 +248,11 @@ fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log
             .collect(),
         markers: Vec::new(),
     }
+}
+
+/// A regimen as the legend names it: its `title`, else its name.
+fn legend_name(regimen: &Regimen) -> String {
+    regimen.title.clone().unwrap_or_else(|| regimen.name.clone())
 }
 
 fn markers(metrics: &[RegimenMetrics], threshold: f64, time_unit: Option<&str>) -> Vec<Marker> {

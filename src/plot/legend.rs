@@ -242,7 +242,7 @@ fn draw_box<DB: DrawingBackend>(
     Ok(())
 }
 
-fn draw_swatch<DB: DrawingBackend>(
+pub(super) fn draw_swatch<DB: DrawingBackend>(
     plot: &DrawingArea<DB, Shift>,
     swatch: Swatch,
     (x, y): (i32, i32),

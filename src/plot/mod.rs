@@ -16,16 +16,22 @@
 
 mod decimate;
 mod draw;
+mod key;
 mod layout;
 mod legend;
 mod output;
+mod panel;
+mod placement;
 mod population;
+mod strokes;
 mod ticks;
 
 use std::collections::HashSet;
 use std::path::Path;
 
 pub use layout::{Layout, MAX_PIXELS, MAX_SIDE, check_canvas};
+pub use panel::{PanelLayout, TextBox};
+pub use placement::Rect;
 pub use population::{PopulationFigure, PopulationLayout, SurvivalArm, render_population};
 pub use ticks::nice_times;
 
@@ -229,6 +235,18 @@ fn register_font() {
 /// Number of distinct rows (by name) of a dose rug.
 pub fn rug_row_count(doses: &[DoseMark]) -> usize {
     doses.iter().map(|d| d.row.as_str()).collect::<HashSet<_>>().len()
+}
+
+/// The layout of `figure`'s curve panels (the main panel, then the exposure panel) exactly as
+/// [`render`] draws them: plotting areas, legend boxes, label boxes and the curves' pixels, so
+/// that tests can check that no text overlaps another and no legend covers a curve.
+pub fn layout(figure: &Figure) -> Result<Vec<PanelLayout>, PlotError> {
+    Layout::of(figure).check(figure.size)?;
+    if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
+        return Err(PlotError::TimeAxis(figure.t_end));
+    }
+    register_font();
+    draw::layout(figure)
 }
 
 /// Draws `figure` into `path` (PNG or SVG by extension) through a temporary file in the same

@@ -78,6 +78,8 @@ pub(crate) fn describe(sources: &Sources<'_>, choices: Choices<'_>) -> RunDescri
             unit: observable.unit.clone(),
             threshold: observable.threshold,
             detection_limit: observable.detection_limit,
+            threshold_label: model.relapse.as_ref().and_then(|r| r.threshold_label.clone()),
+            detection_label: model.relapse.as_ref().and_then(|r| r.detection_label.clone()),
         },
         parameters: patients
             .reported_parameters()

@@ -6,6 +6,7 @@ use std::path::Path;
 use relapse::plot::{
     PlotError, PopulationFigure, PopulationLayout, SurvivalArm, nice_times, render_population,
 };
+use relapse::model::RelapseSpec;
 use relapse::sim::RegimenSummary;
 use relapse::survival::IntervalKind;
 
@@ -79,10 +80,20 @@ fn figure(run: &RunDescription, finished: &Finished, bands: &Bands, times: &[f64
         at_risk_times,
         y_label: with_unit(&observable.name, observable.unit.as_deref()),
         log_y: true,
-        threshold: Some(("relapse threshold".to_string(), observable.threshold)),
-        detection_limit: observable
-            .detection_limit
-            .map(|limit| ("detection limit".to_string(), limit)),
+        threshold: Some((
+            observable
+                .threshold_label
+                .clone()
+                .unwrap_or_else(|| RelapseSpec::DEFAULT_THRESHOLD_LABEL.to_string()),
+            observable.threshold,
+        )),
+        detection_limit: observable.detection_limit.map(|limit| {
+            let label = observable.detection_label.clone();
+            (
+                label.unwrap_or_else(|| RelapseSpec::DEFAULT_DETECTION_LABEL.to_string()),
+                limit,
+            )
+        }),
         size: SIZE,
     }
 }
