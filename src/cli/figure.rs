@@ -64,6 +64,16 @@ pub(crate) fn write_figure(
 ) -> Result<(), CliError> {
     refuse_to_overwrite(out, model_path)?;
     check_figure(context, args)?;
+    let traces = traces(context)?;
+    let figure = figure(context, args, &traces, metrics)?;
+    render(&figure, out).map_err(|e| match e {
+        PlotError::UnknownFormat(_) | PlotError::Size(_) | PlotError::TimeAxis(_) => usage(e),
+        other => CliError::Io(other.to_string()),
+    })
+}
+
+/// Each regimen's trace for the figure.
+fn traces(context: &Context<'_>) -> Result<Vec<Trace>, CliError> {
     let mut traces = Vec::with_capacity(context.regimens.len());
     for regimen in context.regimens {
         let trace = context
@@ -77,11 +87,7 @@ pub(crate) fn write_figure(
             .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
         traces.push(trace);
     }
-    let figure = figure(context, args, &traces, metrics)?;
-    render(&figure, out).map_err(|e| match e {
-        PlotError::UnknownFormat(_) | PlotError::Size(_) | PlotError::TimeAxis(_) => usage(e),
-        other => CliError::Io(other.to_string()),
-    })
+    Ok(traces)
 }
 
 fn usage(e: impl std::fmt::Display) -> CliError {
@@ -314,3 +320,7 @@ fn dose_marks(context: &Context<'_>) -> Result<Vec<DoseMark>, CliError> {
     }
     Ok(marks)
 }
+
+#[cfg(test)]
+#[path = "figure_tests.rs"]
+mod tests;

@@ -196,12 +196,16 @@ impl RelapseSpec {
 
     /// The threshold line's label: `threshold_label`, or "relapse threshold".
     pub fn threshold_label(&self) -> &str {
-        self.threshold_label.as_deref().unwrap_or(Self::DEFAULT_THRESHOLD_LABEL)
+        self.threshold_label
+            .as_deref()
+            .unwrap_or(Self::DEFAULT_THRESHOLD_LABEL)
     }
 
     /// The detection-limit line's label: `detection_label`, or "detection limit".
     pub fn detection_label(&self) -> &str {
-        self.detection_label.as_deref().unwrap_or(Self::DEFAULT_DETECTION_LABEL)
+        self.detection_label
+            .as_deref()
+            .unwrap_or(Self::DEFAULT_DETECTION_LABEL)
     }
 }
 

@@ -126,10 +126,12 @@ fn draw<DB: DrawingBackend>(
 /// Whether every curve of `panel` has the label and colour of a curve of `above`, so that the
 /// legend above explains it.
 fn explained_above(panel: &Panel, above: &Panel) -> bool {
-    panel
-        .curves
-        .iter()
-        .all(|c| above.curves.iter().any(|a| a.label == c.label && a.colour == c.colour))
+    panel.curves.iter().all(|c| {
+        above
+            .curves
+            .iter()
+            .any(|a| a.label == c.label && a.colour == c.colour)
+    })
 }
 
 /// Which values of a curve could not be drawn where they are.

@@ -9,7 +9,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::{
     BLACK, ChartBuilder, Circle, Cross, DashedLineSeries, DrawingArea, DrawingBackend, EmptyElement,
-    IntoFont, LineSeries, PathElement, ShapeStyle, Text, WHITE,
+    IntoFont, LineSeries, PathElement, RGBColor, ShapeStyle, Text, WHITE,
 };
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -23,7 +23,7 @@ use super::placement::{
     Avoid, Occupancy, Painter, Rect, free_spot, least_covered, place_label, place_level_label,
 };
 use super::strokes::bitmap_pieces;
-use super::{Panel, PlotError};
+use super::{Marker, Panel, PlotError};
 
 /// Font size of marker labels.
 const MARKER_FONT: u32 = 14;
@@ -33,6 +33,8 @@ const LEVEL_FONT: u32 = 15;
 const LEGEND_PAD: i32 = 8;
 /// Smallest plotting height left beside a legend strip (as the layout's minimum panel).
 const MIN_PLOT_HEIGHT: i32 = 40;
+/// Grey of the level lines' legend swatch.
+const LEVEL_GREY: RGBColor = RGBColor(100, 100, 100);
 /// Radius of a marker's symbol, as an obstacle.
 const MARKER_RADIUS: i32 = 8;
 
@@ -79,6 +81,13 @@ struct Prepared {
     pieces: Vec<Vec<(f64, f64)>>,
 }
 
+/// A curve as drawn: its pieces thinned (in data space, for a vector backend) and in pixels.
+struct DrawnCurve {
+    colour: usize,
+    thinned: Vec<Vec<(f64, f64)>>,
+    pixels: Vec<Vec<(i32, i32)>>,
+}
+
 /// A placed label with what it belongs to.
 struct Label {
     text: String,
@@ -90,8 +99,7 @@ struct Label {
 /// The panel's geometry once the chart's pixels are known.
 struct Plan {
     plot: Rect,
-    /// Per curve: pieces in data space (thinned) and in pixels.
-    curves: Vec<(usize, Vec<Vec<(f64, f64)>>, Vec<Vec<(i32, i32)>>)>,
+    curves: Vec<DrawnCurve>,
     labels: Vec<Label>,
     entries: Vec<Entry>,
     legend: Option<Rect>,
@@ -213,37 +221,27 @@ fn plan_without_legend<DB: DrawingBackend>(
         x1: xs.end - 1,
         y1: ys.end - 1,
     };
-    let column = |t: f64| chart.backend_coord(&(t, 0.0)).0;
-    let curves: Vec<_> = prepared
-        .iter()
-        .map(|curve| {
-            let thinned: Vec<Vec<(f64, f64)>> = curve.pieces.iter().map(|p| decimate(p, column)).collect();
-            let pixels: Vec<Vec<(i32, i32)>> = thinned
-                .iter()
-                .map(|p| p.iter().map(|q| chart.backend_coord(q)).collect())
-                .collect();
-            (curve.colour, thinned, pixels)
-        })
-        .collect();
-    let mut curve_paint = Painter::new(plot);
+    let curves = in_pixels(chart, prepared);
+    let mut lines = Painter::new(plot);
     let mut drawn = Painter::new(plot);
-    for (_, _, pixels) in &curves {
-        for piece in pixels {
-            curve_paint.stroke(piece, 1, 1);
-            drawn.stroke(piece, 2, 1);
-        }
+    for piece in curves.iter().flat_map(|c| &c.pixels) {
+        lines.stroke(piece, 1, 1);
+        drawn.stroke(piece, 2, 1);
     }
-    let levels: Vec<(&str, (i32, i32), (i32, i32))> = spec
+    // Level lines: labels keep off them where they can, the legend always.
+    let level_ends: Vec<(i32, i32)> = spec
         .panel
         .levels
         .iter()
         .map(|level| {
             let y = axis.place(level.value).0;
-            let start = chart.backend_coord(&(0.0, y));
-            let end = chart.backend_coord(&(spec.t_end, y));
+            let (start, end) = (
+                chart.backend_coord(&(0.0, y)),
+                chart.backend_coord(&(spec.t_end, y)),
+            );
             drawn.stroke(&[start, end], 1, 1);
-            curve_paint.stroke(&[start, end], 0, 1);
-            (level.label.as_str(), start, end)
+            lines.stroke(&[start, end], 0, 1);
+            end
         })
         .collect();
     let markers: Vec<(usize, (i32, i32))> = spec
@@ -255,68 +253,114 @@ fn plan_without_legend<DB: DrawingBackend>(
         .filter(|(_, m)| (0.0..=spec.t_end).contains(&m.at.0))
         .map(|(i, m)| (i, chart.backend_coord(&(m.at.0, axis.place(m.at.1).0))))
         .collect();
-    let mut marker_paint = Painter::new(plot);
+    let mut symbols = Painter::new(plot);
     for (_, at) in &markers {
-        marker_paint.marker(*at, MARKER_RADIUS, 1);
+        symbols.marker(*at, MARKER_RADIUS, 1);
         drawn.marker(*at, MARKER_RADIUS, 1);
     }
-    let curve_occupancy = curve_paint.finish();
-    let marker_occupancy = marker_paint.finish();
-    let mut labels: Vec<Label> = Vec::new();
-    let mut entries = entries;
-    for (text, _, end) in &levels {
-        let taken: Vec<Rect> = labels.iter().map(|l| l.rect).collect();
-        let avoid = Avoid {
-            area: plot,
-            taken: &taken,
-            curves: &curve_occupancy,
-            markers: &marker_occupancy,
-        };
-        if let Some(rect) = place_level_label(key::text_size(text, LEVEL_FONT), *end, &avoid) {
-            labels.push(Label {
-                text: (*text).to_string(),
-                rect,
-                colour: None,
-                leader: None,
-            });
-        } else {
-            entries.push(Entry {
-                label: (*text).to_string(),
-                swatch: Swatch::Dashed(plotters::prelude::RGBColor(100, 100, 100)),
-            });
-        }
+    let mut labeller = Labeller {
+        plot,
+        lines: lines.finish(),
+        symbols: symbols.finish(),
+        labels: Vec::new(),
+        entries,
+    };
+    for (level, end) in spec.panel.levels.iter().zip(level_ends) {
+        labeller.level(&level.label, end);
     }
-    for (index, at) in &markers {
-        let marker = &spec.panel.markers[*index];
-        let text = marker.label.trim();
-        let taken: Vec<Rect> = labels.iter().map(|l| l.rect).collect();
-        let avoid = Avoid {
-            area: plot,
-            taken: &taken,
-            curves: &curve_occupancy,
-            markers: &marker_occupancy,
-        };
-        match place_label(key::text_size(text, MARKER_FONT), *at, &avoid) {
-            Some(placed) => labels.push(Label {
-                text: text.to_string(),
-                rect: placed.rect,
-                colour: Some(marker.colour),
-                leader: placed.leader.then(|| [*at, placed.rect.nearest(*at)]),
-            }),
-            // Nowhere free near its marker: the label goes into the legend.
-            None => entries.push(Entry {
-                label: format!("{} {text}", owner(spec.panel, marker.colour)),
-                swatch: Swatch::Line(colour(marker.colour)),
-            }),
-        }
+    for (index, at) in markers {
+        labeller.marker(spec.panel, &spec.panel.markers[index], at);
     }
     Plan {
         plot,
         curves,
-        labels,
-        entries,
+        labels: labeller.labels,
+        entries: labeller.entries,
         legend: None,
         drawn: drawn.finish(),
+    }
+}
+
+/// Each curve thinned to at most four points per pixel column, and in pixels.
+fn in_pixels<DB: DrawingBackend>(chart: &Chart<'_, DB>, prepared: &[Prepared]) -> Vec<DrawnCurve> {
+    let column = |t: f64| chart.backend_coord(&(t, 0.0)).0;
+    prepared
+        .iter()
+        .map(|curve| {
+            let thinned: Vec<Vec<(f64, f64)>> = curve.pieces.iter().map(|p| decimate(p, column)).collect();
+            let pixels = thinned
+                .iter()
+                .map(|p| p.iter().map(|q| chart.backend_coord(q)).collect())
+                .collect();
+            DrawnCurve {
+                colour: curve.colour,
+                thinned,
+                pixels,
+            }
+        })
+        .collect()
+}
+
+/// Places labels one after the other, each avoiding those before it.
+struct Labeller {
+    plot: Rect,
+    lines: Occupancy,
+    symbols: Occupancy,
+    labels: Vec<Label>,
+    entries: Vec<Entry>,
+}
+
+impl Labeller {
+    fn placed(&self) -> Vec<Rect> {
+        self.labels.iter().map(|l| l.rect).collect()
+    }
+
+    /// A level's label near the right end `end` of its line, else in the legend.
+    fn level(&mut self, text: &str, end: (i32, i32)) {
+        let taken = self.placed();
+        let avoid = Avoid {
+            area: self.plot,
+            taken: &taken,
+            curves: &self.lines,
+            markers: &self.symbols,
+        };
+        match place_level_label(key::text_size(text, LEVEL_FONT), end, &avoid) {
+            Some(rect) => self.labels.push(Label {
+                text: text.to_string(),
+                rect,
+                colour: None,
+                leader: None,
+            }),
+            None => self.entries.push(Entry {
+                label: text.to_string(),
+                swatch: Swatch::Dashed(LEVEL_GREY),
+            }),
+        }
+    }
+
+    /// A marker's label near the marker at `at`, else in the legend.
+    fn marker(&mut self, panel: &Panel, marker: &Marker, at: (i32, i32)) {
+        let text = marker.label.trim();
+        let taken = self.placed();
+        let avoid = Avoid {
+            area: self.plot,
+            taken: &taken,
+            curves: &self.lines,
+            markers: &self.symbols,
+        };
+        match place_label(key::text_size(text, MARKER_FONT), at, &avoid) {
+            Some(placed) => self.labels.push(Label {
+                text: text.to_string(),
+                rect: placed.rect,
+                colour: Some(marker.colour),
+                leader: placed.leader.then(|| [at, placed.rect.nearest(at)]),
+            }),
+            // Nowhere free near its marker: the label goes into the legend.
+            None => self.entries.push(Entry {
+                label: format!("{} {text}", owner(panel, marker.colour)),
+                swatch: Swatch::Line(colour(marker.colour)),
+            }),
+        }
     }
 }
 
@@ -341,15 +385,15 @@ fn finish<DB: DrawingBackend>(
     let plot_area = chart.plotting_area().strip_coord_spec();
     let base = plot_area.get_base_pixel();
     let local = |(x, y): (i32, i32)| (x - base.0, y - base.1);
-    for (c, thinned, pixels) in &plan.curves {
-        let style = colour(*c).stroke_width(2);
+    for curve in &plan.curves {
+        let style = colour(curve.colour).stroke_width(2);
         if spec.bitmap {
-            for piece in pixels.iter().flat_map(|p| bitmap_pieces(p)) {
+            for piece in curve.pixels.iter().flat_map(|p| bitmap_pieces(p)) {
                 let piece: Vec<(i32, i32)> = piece.into_iter().map(local).collect();
                 plot_area.draw(&PathElement::new(piece, style)).map_err(err)?;
             }
         } else {
-            for piece in thinned {
+            for piece in &curve.thinned {
                 chart
                     .draw_series(LineSeries::new(piece.iter().copied(), style))
                     .map_err(err)?;
@@ -360,7 +404,12 @@ fn finish<DB: DrawingBackend>(
     for level in &spec.panel.levels {
         let y = axis.place(level.value).0;
         chart
-            .draw_series(DashedLineSeries::new([(0.0, y), (spec.t_end, y)], 8, 5, level_style))
+            .draw_series(DashedLineSeries::new(
+                [(0.0, y), (spec.t_end, y)],
+                8,
+                5,
+                level_style,
+            ))
             .map_err(err)?;
     }
     for marker in &spec.panel.markers {
@@ -388,7 +437,11 @@ fn finish<DB: DrawingBackend>(
             .color(&c)
             .pos(Pos::new(HPos::Left, VPos::Top));
         plot_area
-            .draw(&Text::new(label.text.clone(), local((label.rect.x0, label.rect.y0)), font))
+            .draw(&Text::new(
+                label.text.clone(),
+                local((label.rect.x0, label.rect.y0)),
+                font,
+            ))
             .map_err(err)?;
     }
     if let Some(rect) = plan.legend {
@@ -409,7 +462,7 @@ fn finish<DB: DrawingBackend>(
                 rect: l.rect,
             })
             .collect(),
-        curves: plan.curves.into_iter().flat_map(|c| c.2).collect(),
+        curves: plan.curves.into_iter().flat_map(|c| c.pixels).collect(),
     })
 }
 

@@ -92,7 +92,8 @@ impl Painter {
     fn dot(&mut self, (x, y): (i32, i32), radius: i32, weight: u32) {
         for py in y - radius..=y + radius {
             for px in x - radius..=x + radius {
-                if (self.area.x0..=self.area.x1).contains(&px) && (self.area.y0..=self.area.y1).contains(&py) {
+                if (self.area.x0..=self.area.x1).contains(&px) && (self.area.y0..=self.area.y1).contains(&py)
+                {
                     let index = (py - self.area.y0) as usize * self.width + (px - self.area.x0) as usize;
                     self.cells[index] = self.cells[index].saturating_add(weight);
                 }
@@ -221,7 +222,7 @@ pub(super) fn place_label(size: (i32, i32), anchor: (i32, i32), avoid: &Avoid<'_
                     cost,
                     Placed {
                         rect,
-                        leader: ring > 0,
+                        leader: ring > 1,
                     },
                 ));
             }
@@ -263,7 +264,13 @@ pub(super) fn place_level_label(size: (i32, i32), end: (i32, i32), avoid: &Avoid
 /// A spot for a legend box of `size` inside `area` (with a margin of `pad`) that covers
 /// nothing of `drawn` and no text in `taken`: the free spot nearest a corner, the upper right
 /// first. `None` when there is none.
-pub(super) fn free_spot(size: (i32, i32), area: Rect, pad: i32, drawn: &Occupancy, taken: &[Rect]) -> Option<Rect> {
+pub(super) fn free_spot(
+    size: (i32, i32),
+    area: Rect,
+    pad: i32,
+    drawn: &Occupancy,
+    taken: &[Rect],
+) -> Option<Rect> {
     let (w, h) = size;
     let (left, right) = (area.x0 + pad, area.x1 - pad - w);
     let (top, bottom) = (area.y0 + pad, area.y1 - pad - h);
@@ -278,7 +285,8 @@ pub(super) fn free_spot(size: (i32, i32), area: Rect, pad: i32, drawn: &Occupanc
         let mut x = left;
         while x <= right {
             let rect = Rect::at((x, y), size);
-            let covers = drawn.weight(&rect.grown(3)) > 0 || taken.iter().any(|t| t.grown(GAP).intersects(&rect));
+            let covers =
+                drawn.weight(&rect.grown(3)) > 0 || taken.iter().any(|t| t.grown(GAP).intersects(&rect));
             if !covers {
                 let distance = corners
                     .iter()
@@ -294,9 +302,17 @@ pub(super) fn free_spot(size: (i32, i32), area: Rect, pad: i32, drawn: &Occupanc
                     best = Some((distance, rect));
                 }
             }
-            x = if x == right { right + 1 } else { (x + step).min(right) };
+            x = if x == right {
+                right + 1
+            } else {
+                (x + step).min(right)
+            };
         }
-        y = if y == bottom { bottom + 1 } else { (y + step).min(bottom) };
+        y = if y == bottom {
+            bottom + 1
+        } else {
+            (y + step).min(bottom)
+        };
     }
     best.map(|b| b.1)
 }
@@ -326,16 +342,45 @@ mod tests {
         painter.finish()
     }
 
-    /// The summed-area lookup equals a direct count over the marked pixels.
+    /// The summed-area lookup equals a direct sum over the marked cells, for boxes inside,
+    /// across the edge of and outside the area.
     #[test]
-    fn weights_are_exact_counts() {
+    fn weights_are_exact_sums() {
         let area = Rect::at((10, 20), (100, 50));
-        let occupancy = grid(area, &[&[(10, 30), (110, 30)], &[(50, 20), (50, 70)]]);
-        // The horizontal stroke covers rows 29..=31 over all 101 columns; the vertical stroke
-        // covers columns 49..=51 over all 51 rows; they share a 3×3 block counted twice.
-        assert_eq!(occupancy.weight(&area), 3 * 101 + 3 * 51);
-        assert_eq!(occupancy.weight(&Rect::at((60, 40), (40, 20))), 0);
-        assert_eq!(occupancy.weight(&Rect::at((0, 0), (12, 100))), 3 * 3, "clipped to the area");
+        let mut painter = Painter::new(area);
+        painter.stroke(&[(10, 30), (110, 30)], 1, 1);
+        painter.stroke(&[(50, 20), (50, 70), (80, 45)], 2, 3);
+        painter.marker((100, 60), 8, 5);
+        let cells = painter.cells.clone();
+        let width = painter.width;
+        let occupancy = painter.finish();
+        let direct = |r: &Rect| -> u32 {
+            let mut total = 0;
+            for y in r.y0.max(area.y0)..=r.y1.min(area.y1) {
+                for x in r.x0.max(area.x0)..=r.x1.min(area.x1) {
+                    total += cells[(y - area.y0) as usize * width + (x - area.x0) as usize];
+                }
+            }
+            total
+        };
+        for rect in [
+            area,
+            Rect::at((60, 40), (40, 20)),
+            Rect::at((0, 0), (12, 100)),
+            Rect::at((49, 25), (3, 3)),
+            Rect::at((200, 200), (5, 5)),
+        ] {
+            assert_eq!(occupancy.weight(&rect), direct(&rect), "{rect:?}");
+        }
+        assert_eq!(
+            occupancy.weight(&Rect::at((20, 50), (20, 10))),
+            0,
+            "nothing drawn there"
+        );
+        assert!(
+            occupancy.weight(&Rect::at((20, 29), (5, 2))) > 0,
+            "the horizontal stroke"
+        );
     }
 
     #[test]
@@ -367,7 +412,11 @@ mod tests {
         let drawn = grid(area, &[&[(0, 20), (400, 20)]]);
         let spot = free_spot((100, 60), area, 8, &drawn, &[]).expect("room below the curve");
         assert_eq!(drawn.weight(&spot.grown(3)), 0);
-        assert_eq!((spot.x1, spot.y0), (392, 28), "the upper right, just below the curve");
+        assert_eq!((spot.x1, spot.y1), (392, 292), "the free corner, lower right");
+        let below = grid(area, &[&[(0, 20), (400, 20)], &[(0, 250), (400, 250)]]);
+        let spot = free_spot((100, 60), area, 8, &below, &[]).expect("room between the curves");
+        assert_eq!(below.weight(&spot.grown(3)), 0);
+        assert!(spot.y0 > 21 && spot.y1 < 249, "{spot:?}");
         let full = grid(area, &[&[(0, 150), (400, 150)], &[(200, 0), (200, 300)]]);
         assert!(free_spot((250, 200), area, 8, &full, &[]).is_none());
     }

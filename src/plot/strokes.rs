@@ -55,7 +55,15 @@ mod tests {
     #[test]
     fn steep_segments_stand_alone_and_shallow_runs_stay_whole() {
         // Baseline, a bolus jump straight up, a steep fall, then a slow decay.
-        let path = [(0, 100), (10, 100), (10, 10), (12, 40), (20, 45), (30, 48), (30, 48)];
+        let path = [
+            (0, 100),
+            (10, 100),
+            (10, 10),
+            (12, 40),
+            (20, 45),
+            (30, 48),
+            (30, 48),
+        ];
         assert_eq!(
             bitmap_pieces(&path),
             vec![

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
+use relapse::model::RelapseSpec;
 use relapse::plot::{
     PlotError, PopulationFigure, PopulationLayout, SurvivalArm, nice_times, render_population,
 };
-use relapse::model::RelapseSpec;
 use relapse::sim::RegimenSummary;
 use relapse::survival::IntervalKind;
 
