@@ -12,6 +12,7 @@ mod render;
 mod settings;
 pub(crate) mod signals;
 mod simulate;
+mod watch;
 
 use std::io::Read;
 use std::path::Path;
@@ -82,6 +83,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plot(args) => figure::run(&args),
         Command::Population(args) => population::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }
 
