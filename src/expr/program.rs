@@ -20,7 +20,7 @@ type Reg = u16;
 
 /// One instruction: destination register first, then operand registers.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Instr {
+pub(super) enum Instr {
     Add(Reg, Reg, Reg),
     Sub(Reg, Reg, Reg),
     Mul(Reg, Reg, Reg),
@@ -89,6 +89,15 @@ enum Instr {
 pub struct ProgramTooLarge {
     /// Registers the program would need.
     pub needed: usize,
+}
+
+/// A read-only view of a program: its instructions, initial register file (`t`, states,
+/// constants at their registers), state count and result registers.
+pub(super) struct Parts<'a> {
+    pub(super) instructions: &'a [Instr],
+    pub(super) registers: &'a [f64],
+    pub(super) state_count: usize,
+    pub(super) results: &'a [Reg],
 }
 
 /// A compiled program computing several results from `(t, y)`.
@@ -261,6 +270,16 @@ impl Program {
             state_count,
             results,
         })
+    }
+
+    /// The program's pieces, for translation to machine code.
+    pub(super) fn parts(&self) -> Parts<'_> {
+        Parts {
+            instructions: &self.instructions,
+            registers: &self.registers[..],
+            state_count: self.state_count,
+            results: &self.results,
+        }
     }
 
     /// Number of results written by [`Program::eval`].
