@@ -2,8 +2,8 @@
 //!
 //! Format: a header row with the columns `time` and `value` (required) and `regimen`, `id`,
 //! `output`, `lower`, `upper` (optional, any order), then one row per measurement. Times are
-//! in the model's time unit and values in the unit of the output they measure. `lower` and
-//! `upper` (both or neither in a row) give an error bar with `lower ≤ value ≤ upper`. Empty
+//! in the model's time unit and values in the unit of the output they measure. Lines that
+//! start with `#` are comments. `lower` and `upper` (both or neither in a row) give an error bar with `lower ≤ value ≤ upper`. Empty
 //! optional cells mean "none". Problems are [`Diagnostics`] with spans into the CSV text (line
 //! and column of the cell), all rows checked at once, up to [`MAX_REPORTED`] problems.
 
@@ -55,7 +55,7 @@ pub fn read_observations(text: &str) -> Result<Vec<ObservedRow>, Diagnostics> {
         return Err(single(d));
     }
     let file = CsvText::new(text);
-    let mut records = file.records();
+    let mut records = file.records_with_comments();
     let header = match records.next() {
         Some(Ok(h)) => h,
         Some(Err(e)) => return Err(single(file.error(&e))),
@@ -291,5 +291,89 @@ impl Row<'_, '_> {
             regimen_span,
             output_span,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::line_column;
+
+    /// `(line, column, message)` of every problem found in `text`.
+    fn problems(text: &str) -> Vec<(usize, usize, String)> {
+        let d = read_observations(text).expect_err("the file has problems");
+        d.iter()
+            .map(|d| {
+                let (line, column) = line_column(text, d.span.map_or(0, |s| s.start));
+                (line, column, d.message.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn rows_are_read_with_optional_columns_in_any_order() {
+        let text = "# made up\nregimen,value,time,lower,upper,id,output\nA,2.5,1,2,3,m1,C\n,4e3,0,,,,\n";
+        let rows = read_observations(text).unwrap();
+        assert_eq!(rows.len(), 2);
+        let r = &rows[0];
+        assert_eq!((r.time, r.value, r.bounds), (1.0, 2.5, Some((2.0, 3.0))));
+        assert_eq!(
+            (r.regimen.as_deref(), r.id.as_deref(), r.output.as_deref()),
+            (Some("A"), Some("m1"), Some("C"))
+        );
+        assert_eq!(&text[r.output_span.range()], "C");
+        let r = &rows[1];
+        assert_eq!(
+            (r.time, r.value, r.bounds, r.regimen.as_deref()),
+            (0.0, 4e3, None, None)
+        );
+    }
+
+    #[test]
+    fn every_bad_cell_is_located() {
+        let text = "time,value,lower,upper\n-1,2,,\nnan,1,,\n3,inf,,\n4,5,6,7\n5,5,4,\n6,,,\n";
+        let found = problems(text);
+        let at: Vec<(usize, usize)> = found.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(at, [(2, 1), (3, 1), (4, 3), (5, 5), (6, 7), (7, 3)], "{found:?}");
+        assert!(found[0].2.contains("≥ 0"));
+        assert!(found[3].2.contains("does not contain the value 5"));
+        assert!(found[4].2.contains("only one end"));
+        assert!(found[5].2.contains("empty `value`"));
+    }
+
+    #[test]
+    fn header_problems_are_named() {
+        let found = problems("tme,value,regimen,regimen\n1,2,a,a\n");
+        assert!(found[0].2.contains("unknown column `tme`"));
+        assert!(found[1].2.contains("`regimen` appears twice"));
+        assert!(found[2].2.contains("no `time` column"));
+        let found = problems("time,value,lower\n1,2,3\n");
+        assert!(found[0].2.contains("`lower` and `upper` come together"));
+        assert!(problems("")[0].2.contains("empty"));
+        assert!(problems("time,value\n")[0].2.contains("no measurements"));
+    }
+
+    /// A file of thousands of bad rows stops at the cap with a note, rather than listing all.
+    #[test]
+    fn problems_are_capped() {
+        let text = format!("time,value\n{}", "x,1\n".repeat(5000));
+        let d = read_observations(&text).unwrap_err();
+        assert_eq!(d.iter().len(), MAX_REPORTED);
+        assert!(
+            d.iter()
+                .last()
+                .unwrap()
+                .hints
+                .iter()
+                .any(|h| h.contains("stopped after"))
+        );
+    }
+
+    #[test]
+    fn rows_are_bounded() {
+        let text = format!("time,value\n{}", "1,1\n".repeat(MAX_ROWS + 1));
+        let found = problems(&text);
+        assert!(found[0].2.contains(&format!("more than {MAX_ROWS}")));
     }
 }

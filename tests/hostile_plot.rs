@@ -350,6 +350,7 @@ fn rug_figure(marks: usize, size: (u32, u32)) -> Figure {
         t_end: marks as f64,
         main: panel(false, vec![(0.0, 1.0), (marks as f64, 2.0)]),
         exposure: None,
+        panels: Vec::new(),
         doses,
         size,
     }
@@ -366,6 +367,7 @@ fn panel(log_y: bool, points: Vec<(f64, f64)>) -> Panel {
         }],
         levels: Vec::new(),
         markers: Vec::new(),
+        observations: Vec::new(),
     }
 }
 
@@ -453,6 +455,7 @@ fn render_checks_the_canvas_itself() {
     let layout = Layout {
         rug_rows: 1,
         exposure: false,
+        panels: 0,
     };
     let (w, h) = layout.minimum_size().unwrap();
     let too_small = render_within(rug_figure(3, (w, h - 1)), path.clone(), LIMIT);

@@ -198,7 +198,7 @@ impl From<TimeUnitArg> for relapse::units::TimeUnit {
 }
 
 /// Figure options shared by `plot` and `compare --plot`.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub(crate) struct FigureArgs {
     /// Outputs to draw: the exposure panel's (models with [relapse]) or the main panel's.
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
@@ -228,22 +228,6 @@ pub(crate) struct FigureArgs {
     /// Draw these measurements as points (CSV: time,value[,regimen,id,output,lower,upper]).
     #[arg(long, value_name = "FILE.csv")]
     pub(crate) data: Option<PathBuf>,
-}
-
-impl Default for FigureArgs {
-    fn default() -> Self {
-        Self {
-            outputs: None,
-            log_y: false,
-            linear_y: false,
-            width: None,
-            height: None,
-            title: None,
-            time_unit: None,
-            panels: Vec::new(),
-            data: None,
-        }
-    }
 }
 
 #[derive(Debug, Args)]

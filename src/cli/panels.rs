@@ -210,3 +210,114 @@ fn axis_title(names: &[String], columns: &[usize], units: &[Option<String>]) -> 
     let names = names.join(", ");
     common.map_or_else(|| names.clone(), |u| format!("{names} [{u}]"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::args::SolverArgs;
+    use crate::cli::observed::{Targets, attach};
+    use crate::cli::settings;
+    use relapse::observed::read_observations;
+    use relapse::plot::Figure;
+
+    /// x' = −k·x, x(0) = 1: x = e^(−k·t) (closed form); y = 2·x is derived, z = x an output.
+    const DECAY: &str = "[model]\nname = \"decay\"\ntime_unit = \"hour\"\n[parameters]\nk = 0.1\n\
+        [states]\nx = { initial = 1.0, unit = \"mg\" }\n[derived]\ny = \"2 * x\"\n[equations]\nx = \"-k * x\"\n\
+        [outputs]\nz = { expr = \"x\", unit = \"mg\" }\n[solver]\nrtol = 1e-10\natol = 1e-14\nt_end = 24\n";
+
+    fn with_context(f: impl FnOnce(&Context<'_>)) {
+        let model = relapse::model::load(DECAY).unwrap();
+        let settings = settings::resolve(&model, &SolverArgs::default()).unwrap();
+        let compiled = model.compile(&settings.overrides).unwrap();
+        let regimens = compiled.regimens.clone();
+        f(&Context {
+            model: &model,
+            compiled: &compiled,
+            settings: &settings,
+            regimens: &regimens,
+        });
+    }
+
+    /// Each panel has one curve per regimen and series, on the shown time axis (hours → days),
+    /// with the values of the closed form to the solver's tolerance (rtol 1e-10; 1e-8 allows
+    /// for the dense-output interpolation between steps).
+    #[test]
+    fn panels_hold_the_requested_series() {
+        with_context(|context| {
+            let specs = [
+                parse_flag("x,y:log", context.model).unwrap(),
+                parse_flag("z", context.model).unwrap(),
+            ];
+            let panels = panels(context, &specs, 1.0 / 24.0).unwrap();
+            assert_eq!(panels.len(), 2);
+            let labels: Vec<&str> = panels[0].curves.iter().map(|c| c.label.as_str()).collect();
+            assert_eq!(labels, ["untreated: x", "untreated: y"]);
+            assert!(panels[0].log_y && !panels[1].log_y);
+            assert_eq!(panels[0].y_label, "x, y");
+            assert_eq!(panels[1].y_label, "z [mg]");
+            for (curve, factor) in [
+                (&panels[0].curves[0], 1.0),
+                (&panels[0].curves[1], 2.0),
+                (&panels[1].curves[0], 1.0),
+            ] {
+                let last = curve.points.last().unwrap();
+                assert!((last.0 - 1.0).abs() < 1e-12, "24 h is 1 day: {last:?}");
+                for &(day, value) in &curve.points {
+                    let exact = factor * (-0.1 * day * 24.0_f64).exp();
+                    assert!(
+                        (value - exact).abs() <= 1e-8 * exact,
+                        "{} at {day}: {value} vs {exact}",
+                        curve.label
+                    );
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn flags_are_checked_against_the_model() {
+        with_context(|context| {
+            let e = parse_flag("x,yy", context.model).unwrap_err().to_string();
+            assert!(e.contains("unknown series `yy` (did you mean `y`?)"), "{e}");
+            assert!(parse_flag("x,,y", context.model).is_err());
+            assert!(parse_flag("x:loglog", context.model).is_err());
+            let nine = ["x"; 9].join(",");
+            assert!(
+                parse_flag(&nine, context.model)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("at most 8")
+            );
+        });
+    }
+
+    /// Rows go to the panel of their `output` (none: the main panel), at the shown time, in
+    /// their regimen's colour (none: neutral); rows of regimens not plotted are left out.
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn observations_go_to_their_panels() {
+        with_context(|context| {
+            let specs = [parse_flag("x", context.model).unwrap()];
+            let targets = Targets::new(context.model, &[0], &specs);
+            let rows =
+                read_observations("time,value,regimen,output\n12,0.3,untreated,\n24,0.1,,x\n6,1,other,\n")
+                    .unwrap();
+            let mut figure = Figure {
+                title: String::new(),
+                x_label: String::new(),
+                t_end: 1.0,
+                main: relapse::plot::Panel::default(),
+                exposure: None,
+                panels: vec![relapse::plot::Panel::default()],
+                doses: Vec::new(),
+                size: (1200, 750),
+            };
+            attach(&mut figure, &rows, &targets, (context.regimens, 1.0 / 24.0));
+            let main = &figure.main.observations;
+            assert_eq!(main.len(), 1);
+            assert_eq!((main[0].time, main[0].value, main[0].colour), (0.5, 0.3, Some(0)));
+            let extra = &figure.panels[0].observations;
+            assert_eq!((extra[0].time, extra[0].value, extra[0].colour), (1.0, 0.1, None));
+        });
+    }
+}

@@ -32,9 +32,12 @@ pub(super) fn values(observations: &[Observation]) -> impl Iterator<Item = f64> 
     })
 }
 
-/// Where an observation is drawn on the axis scale: `(time, value, error bar)`, or `None` when
-/// its time is off the axis (a far-off pixel position could overflow the backend).
-pub(super) fn placed(o: &Observation, axis: &Axis, t_end: f64) -> Option<(f64, f64, Option<(f64, f64)>)> {
+/// An observation as drawn: `(time, value, error bar)` on the axis scale.
+pub(super) type Placed = (f64, f64, Option<(f64, f64)>);
+
+/// Where an observation is drawn on the axis scale, or `None` when its time is off the axis (a
+/// far-off pixel position could overflow the backend) or its value is not finite.
+pub(super) fn placed(o: &Observation, axis: &Axis, t_end: f64) -> Option<Placed> {
     if !(0.0..=t_end).contains(&o.time) || !o.value.is_finite() {
         return None;
     }

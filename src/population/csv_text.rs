@@ -30,6 +30,18 @@ impl<'t> CsvText<'t> {
             .into_records()
     }
 
+    /// [`CsvText::records`], skipping lines that start with `#` (comments such as a
+    /// provenance header).
+    pub(crate) fn records_with_comments(self) -> csv::StringRecordsIntoIter<&'t [u8]> {
+        ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(Trim::All)
+            .comment(Some(b'#'))
+            .from_reader(&self.text.as_bytes()[self.offset..])
+            .into_records()
+    }
+
     /// The span of field `field` of `record` in the text.
     pub(crate) fn locate(self, record: &StringRecord, field: usize) -> Span {
         let start = self.offset + record.position().map_or(0, |p| p.byte() as usize);
