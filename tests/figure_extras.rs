@@ -255,6 +255,21 @@ fn data_points_are_drawn_on_their_panels() {
         );
         std::fs::read_to_string(&svg).unwrap().matches("<circle").count()
     };
+    let late = dir.path().join("late.csv");
+    std::fs::write(&late, "time,value\n5000,1e9\n6000,1e9\n").unwrap();
+    let out = relapse()
+        .args(["plot", HOURS, "--data"])
+        .arg(&late)
+        .arg("--out")
+        .arg(dir.path().join("l.svg"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("2 measurements after t_end = 2400 are not shown"),
+        "{stderr}"
+    );
     let without = count_circles(&[]);
     let with = count_circles(&["--data", data.to_str().unwrap()]);
     assert_eq!(with - without, 2 * 3);

@@ -75,6 +75,20 @@ impl Extras {
             &self.targets,
             (context.regimens, self.time_factor),
         );
+        let late = self
+            .data
+            .iter()
+            .filter(|r| r.time > context.settings.t_end)
+            .count();
+        if late > 0 {
+            // Not an error: a data set often runs longer than the simulated interval.
+            super::console::stderr(&format!(
+                "warning: {late} measurement{} after t_end = {} {} not shown; raise --t-end to see them\n",
+                if late == 1 { "" } else { "s" },
+                context.settings.t_end,
+                if late == 1 { "is" } else { "are" },
+            ))?;
+        }
         Ok(())
     }
 }
