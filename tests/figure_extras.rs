@@ -419,3 +419,26 @@ fn hostile_observations_render() {
         }
     }
 }
+
+/// A data file beyond 16 MiB, or not UTF-8, is refused before it is parsed.
+#[test]
+fn oversized_or_binary_data_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    let mut text = String::from("time,value\n");
+    text.push_str(&"1,1\n".repeat((16 << 20) / 4 + 1));
+    std::fs::write(&big, text).unwrap();
+    let binary = dir.path().join("binary.csv");
+    std::fs::write(&binary, b"time,value\n1,\xff\n").unwrap();
+    for (file, message) in [(&big, "larger than 16 MiB"), (&binary, "not UTF-8")] {
+        let out = relapse()
+            .args(["plot", HOURS, "--data"])
+            .arg(file)
+            .arg("--out")
+            .arg(dir.path().join("x.svg"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8(out.stderr).unwrap().contains(message));
+    }
+}
