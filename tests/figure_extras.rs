@@ -442,3 +442,78 @@ fn oversized_or_binary_data_files_are_refused() {
         assert!(String::from_utf8(out.stderr).unwrap().contains(message));
     }
 }
+
+/// An observation on a straight curve is drawn on it: in the SVG, the centre of its circles is
+/// the midpoint of the curve's polyline (the axis maps linearly, so (5, 5) on the line from
+/// (0, 0) to (10, 10) is the pixel midpoint), to the pixel rounding of the backend.
+#[test]
+fn an_observation_is_drawn_where_the_curve_passes() {
+    use relapse::plot::{Curve, Figure, Observation, Panel, render};
+    for log_y in [false, true] {
+        let (a, b, mid) = if log_y {
+            ((0.0, 1.0), (10.0, 100.0), 10.0)
+        } else {
+            ((0.0, 0.0), (10.0, 10.0), 5.0)
+        };
+        let figure = Figure {
+            title: "t".to_string(),
+            x_label: "time".to_string(),
+            t_end: 10.0,
+            main: Panel {
+                y_label: "y".to_string(),
+                log_y,
+                curves: vec![Curve {
+                    label: "c".to_string(),
+                    colour: 0,
+                    points: vec![a, b],
+                }],
+                observations: vec![Observation {
+                    time: 5.0,
+                    value: mid,
+                    bounds: None,
+                    colour: Some(0),
+                }],
+                ..Panel::default()
+            },
+            exposure: None,
+            panels: Vec::new(),
+            doses: Vec::new(),
+            size: (800, 600),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("o.svg");
+        render(&figure, &path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let attr = |element: &str, name: &str| -> f64 {
+            let start = element.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            element[start..].split('"').next().unwrap().parse().unwrap()
+        };
+        // The curve: palette colour 0 (#0072B2) at width 2 (the legend's sample is width 3).
+        let polyline = svg
+            .split("<polyline")
+            .find(|p| p.contains("stroke=\"#0072B2\" stroke-width=\"2\""))
+            .unwrap();
+        let start = polyline.find("points=\"").unwrap() + 8;
+        let points: Vec<(f64, f64)> = polyline[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .map(|p| {
+                let (x, y) = p.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect();
+        let (first, last) = (points[0], points[points.len() - 1]);
+        let centre = ((first.0 + last.0) / 2.0, (first.1 + last.1) / 2.0);
+        let circles: Vec<&str> = svg.split("<circle").skip(1).collect();
+        assert_eq!(circles.len(), 2, "a point and its ring");
+        for circle in circles {
+            let (cx, cy) = (attr(circle, "cx"), attr(circle, "cy"));
+            assert!(
+                (cx - centre.0).abs() <= 1.0 && (cy - centre.1).abs() <= 1.0,
+                "log {log_y}: ({cx}, {cy}) vs {centre:?}"
+            );
+        }
+    }
+}
