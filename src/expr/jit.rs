@@ -35,6 +35,12 @@ pub const MAX_JIT_INSTRUCTIONS: usize = 1 << 20;
 #[error("native compilation unavailable: {0}")]
 pub struct JitError(String);
 
+impl JitError {
+    pub(super) fn new(message: String) -> Self {
+        Self(message)
+    }
+}
+
 /// The entry point: `f(t, y, out)`, reading `state_count` states and writing `result_count`
 /// results.
 type Entry = extern "C" fn(f64, *const f64, *mut f64);
@@ -121,7 +127,10 @@ impl NativeProgram {
             for (i, &reg) in parts.results.iter().enumerate() {
                 let value = emitter.read(reg);
                 let offset = i32::try_from(i * 8).map_err(|_| JitError("too many results".into()))?;
-                emitter.b.ins().store(MemFlagsData::trusted(), value, params[2], offset);
+                emitter
+                    .b
+                    .ins()
+                    .store(MemFlagsData::trusted(), value, params[2], offset);
             }
             emitter.b.ins().return_(&[]);
             emitter.b.finalize(module.target_config());
@@ -167,6 +176,12 @@ impl NativeProgram {
         // `self._code`.
         (self.entry)(t, y.as_ptr(), out.as_mut_ptr());
     }
+}
+
+/// Whether native code can be generated for this machine (fails on hosts Cranelift does not
+/// support).
+pub fn host_supported() -> Result<(), JitError> {
+    cranelift_native::builder().map(|_| ()).map_err(error)
 }
 
 fn error(e: impl std::fmt::Display) -> JitError {
@@ -297,7 +312,9 @@ impl Emitter<'_> {
         }
         let v = if (1..=self.state_count).contains(&r) {
             let offset = i32::try_from((r - 1) * 8).expect("state offsets fit in i32");
-            self.b.ins().load(types::F64, MemFlagsData::trusted(), self.y, offset)
+            self.b
+                .ins()
+                .load(types::F64, MemFlagsData::trusted(), self.y, offset)
         } else {
             self.b.ins().f64const(self.constants[r])
         };
