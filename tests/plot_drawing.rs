@@ -23,10 +23,10 @@ fn figure(curve: Vec<(f64, f64)>, t_end: f64, doses: Vec<DoseMark>) -> Figure {
                 colour: 0,
                 points: curve,
             }],
-            levels: Vec::new(),
-            markers: Vec::new(),
+            ..Panel::default()
         },
         exposure: None,
+        panels: Vec::new(),
         doses,
         size: (1200, 750),
     }

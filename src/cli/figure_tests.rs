@@ -1,5 +1,5 @@
 //! Every shipped example's figure, built as `relapse plot MODEL --out FILE` builds it (the
-//! command of `plots/regenerate.sh`), laid out by the plot layer ([`relapse::plot::layout`],
+//! command of `plots/regenerate.sh`, with the model's `[plot]` panels and size), laid out by the plot layer ([`relapse::plot::layout`],
 //! the function the renderer uses): no two texts (level labels, marker labels, the legend box)
 //! share a pixel, every label stays inside its plotting area, and no drawn curve segment
 //! crosses a legend box.
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use relapse::plot::{Figure, Rect, layout};
 
-use super::{Context, figure, traces};
+use super::{Context, build_figure};
 use crate::cli::args::{Cli, Command};
 use crate::cli::{Prepared, prepare};
 
@@ -51,8 +51,7 @@ fn shipped_figure(model: &Path) -> Figure {
     } else {
         Vec::new()
     };
-    let traces = traces(&context).expect("traces");
-    figure(&context, &args.figure, &traces, &metrics).expect("a figure")
+    build_figure(&context, &args.figure, &metrics).expect("a figure")
 }
 
 fn shipped_models() -> Vec<PathBuf> {

@@ -68,11 +68,13 @@ fn draw<DB: DrawingBackend>(
     let layout = Layout {
         rug_rows: rows.len(),
         exposure: figure.exposure.is_some(),
+        panels: figure.panels.len(),
     };
     let parts = heights(figure.size.1, &layout);
     let (main, rest) = root.split_vertically(parts.main);
-    let (rug, exposure) = rest.split_vertically(parts.rug);
-    let main_x_label = if figure.exposure.is_none() && rows.is_empty() {
+    let (rug, below_rug) = rest.split_vertically(parts.rug);
+    let (exposure, extra) = below_rug.split_vertically(parts.exposure);
+    let main_x_label = if figure.exposure.is_none() && rows.is_empty() && figure.panels.is_empty() {
         figure.x_label.as_str()
     } else {
         ""
@@ -93,7 +95,7 @@ fn draw<DB: DrawingBackend>(
         },
     )?];
     if !rows.is_empty() {
-        let rug_x_label = if figure.exposure.is_none() {
+        let rug_x_label = if figure.exposure.is_none() && figure.panels.is_empty() {
             figure.x_label.as_str()
         } else {
             ""
@@ -113,7 +115,34 @@ fn draw<DB: DrawingBackend>(
                 t_end: figure.t_end,
                 label_area,
                 x_label_area: areas.exposure,
-                x_label: &figure.x_label,
+                x_label: if figure.panels.is_empty() {
+                    &figure.x_label
+                } else {
+                    ""
+                },
+                legend: !explained_above(panel, &figure.main),
+                bitmap,
+            },
+        )?);
+    }
+    // Each extra panel takes `parts.panel` pixels; the last one takes what is left.
+    let mut below = extra;
+    for (i, panel) in figure.panels.iter().enumerate() {
+        let (x_label_area, x_label, area) = if i + 1 == figure.panels.len() {
+            (areas.last_panel, figure.x_label.as_str(), below.clone())
+        } else {
+            let (area, rest) = below.split_vertically(parts.panel);
+            below = rest;
+            (areas.panel, "", area)
+        };
+        layouts.push(draw_panel(
+            &area,
+            &PanelSpec {
+                panel,
+                t_end: figure.t_end,
+                label_area,
+                x_label_area,
+                x_label,
                 legend: !explained_above(panel, &figure.main),
                 bitmap,
             },
@@ -160,7 +189,8 @@ impl Axis {
             .curves
             .iter()
             .flat_map(|c| c.points.iter().map(|p| p.1))
-            .chain(panel.levels.iter().map(|l| l.value));
+            .chain(panel.levels.iter().map(|l| l.value))
+            .chain(super::observed::values(&panel.observations));
         Self::from_values(values, panel.log_y)
     }
 

@@ -35,6 +35,8 @@ const LEGEND_PAD: i32 = 8;
 const MIN_PLOT_HEIGHT: i32 = 40;
 /// Grey of the level lines' legend swatch.
 const LEVEL_GREY: RGBColor = RGBColor(100, 100, 100);
+/// Radius of an observation's point (with its white ring), as an obstacle.
+const OBSERVATION_RADIUS: i32 = 6;
 /// Radius of a marker's symbol, as an obstacle.
 const MARKER_RADIUS: i32 = 8;
 
@@ -258,6 +260,22 @@ fn plan_without_legend<DB: DrawingBackend>(
         symbols.marker(*at, MARKER_RADIUS, 1);
         drawn.marker(*at, MARKER_RADIUS, 1);
     }
+    // Observed data: points (and error bars) are data too; labels and the legend keep off them.
+    let observed = spec
+        .panel
+        .observations
+        .iter()
+        .filter_map(|o| super::observed::placed(o, axis, spec.t_end));
+    for (t, y, bar) in observed {
+        let at = chart.backend_coord(&(t, y));
+        symbols.marker(at, OBSERVATION_RADIUS, 1);
+        drawn.marker(at, OBSERVATION_RADIUS, 1);
+        if let Some((low, high)) = bar {
+            let bar = [chart.backend_coord(&(t, low)), chart.backend_coord(&(t, high))];
+            symbols.stroke(&bar, 1, 1);
+            drawn.stroke(&bar, 1, 1);
+        }
+    }
     let mut labeller = Labeller {
         plot,
         lines: lines.finish(),
@@ -412,6 +430,7 @@ fn finish<DB: DrawingBackend>(
             ))
             .map_err(err)?;
     }
+    super::observed::draw(&mut chart, &spec.panel.observations, axis, spec.t_end)?;
     for marker in &spec.panel.markers {
         if !(0.0..=spec.t_end).contains(&marker.at.0) {
             continue;
