@@ -128,10 +128,11 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
             }
         })
         .collect();
-    let entries = if spec.legend || clipped_any.iter().any(|c| c.floor || c.beyond) {
+    let entries = if spec.legend {
         entries(spec.panel, &clipped_any, axis.log)
     } else {
-        Vec::new()
+        // The curves are explained above; only what was clipped needs saying here.
+        notes(&clipped_any, axis.log)
     };
     let chart = build(area, spec, &axis)?;
     let plan = plan(&chart, spec, (&axis, &prepared), entries.clone());
@@ -193,6 +194,26 @@ fn entries(panel: &Panel, clipped: &[Clipped], log: bool) -> Vec<Entry> {
             swatch: Swatch::Line(colour(curve.colour)),
         })
         .collect()
+}
+
+/// Notes on values clipped to the axis, for a panel whose curves are explained above.
+fn notes(clipped: &[Clipped], log: bool) -> Vec<Entry> {
+    let note = |label: &str| Entry {
+        label: label.to_string(),
+        swatch: Swatch::Blank,
+    };
+    let mut notes = Vec::new();
+    if clipped.iter().any(|c| c.floor) {
+        notes.push(note("values ≤ 0 clipped to the axis floor"));
+    }
+    if clipped.iter().any(|c| c.beyond) {
+        notes.push(note(if log {
+            "infinite values clipped to the axis top"
+        } else {
+            "values beyond ±1e300 clipped to the axis edge"
+        }));
+    }
+    notes
 }
 
 fn plan<DB: DrawingBackend>(
