@@ -8,6 +8,7 @@ mod figure;
 mod merge;
 mod outputs;
 mod population;
+mod provenance;
 mod render;
 mod settings;
 pub(crate) mod signals;

@@ -193,6 +193,8 @@ pub struct Model {
     pub title: Option<String>,
     /// `[model] time_unit`.
     pub time_unit: Option<String>,
+    /// `[model] description`.
+    pub description: Option<String>,
     /// Parameters in file order.
     pub parameters: Vec<Parameter>,
     /// States in file order.

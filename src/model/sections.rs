@@ -47,7 +47,7 @@ pub(super) fn read_model(source: &str) -> (Option<Model>, Diagnostics) {
 fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
     let section = |name: &str| root.get(name);
     let mut names = Names::default();
-    let (name, title, time_unit) = read_header(reader, section("model"));
+    let (name, title, time_unit, description) = read_header(reader, section("model"));
     let parameters = read_parameters(reader, section("parameters"), &mut names);
     let states = read_states(reader, section("states"), &mut names);
     let derived = read_derived(reader, section("derived"), &mut names);
@@ -61,6 +61,7 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
         name,
         title,
         time_unit,
+        description,
         parameters,
         states,
         derived,
@@ -119,7 +120,7 @@ impl Names {
 fn read_header(
     reader: &mut Reader<'_>,
     section: Option<&Value<'_>>,
-) -> (String, Option<String>, Option<String>) {
+) -> (String, Option<String>, Option<String>, Option<String>) {
     let Some(table) = section.and_then(|v| reader.table(v, "[model]")) else {
         if section.is_none() {
             reader.error(
@@ -127,7 +128,7 @@ fn read_header(
                     .with_hint("add `[model]` with `name = \"...\"` at the top of the file"),
             );
         }
-        return (String::new(), None, None);
+        return (String::new(), None, None, None);
     };
     reader.check_keys(table, &["name", "title", "time_unit", "description"], "[model]");
     let mut get = |key: &str| {
@@ -138,7 +139,7 @@ fn read_header(
     let name = get("name");
     let title = get("title");
     let time_unit = get("time_unit");
-    let _description = get("description");
+    let description = get("description");
     let name = name.unwrap_or_else(|| {
         if !table.contains_key("name") {
             reader.error(
@@ -148,7 +149,7 @@ fn read_header(
         }
         String::new()
     });
-    (name, title, time_unit)
+    (name, title, time_unit, description)
 }
 
 /// Entries of an optional section that must be a table.
