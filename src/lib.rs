@@ -25,6 +25,7 @@ pub mod model;
 pub mod plot;
 pub mod population;
 pub mod regimen;
+pub mod report;
 pub mod sim;
 pub mod solve;
 pub mod suggest;

@@ -2,6 +2,7 @@
 //! The only module that prints, and only through [`console`].
 
 pub(crate) mod args;
+mod clock;
 mod compare;
 pub(crate) mod console;
 mod figure;
@@ -10,6 +11,7 @@ mod outputs;
 mod population;
 mod provenance;
 mod render;
+mod report;
 mod settings;
 pub(crate) mod signals;
 mod simulate;
@@ -83,6 +85,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plot(args) => figure::run(&args),
         Command::Population(args) => population::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 
