@@ -89,7 +89,7 @@ h1{font-size:1.8rem;margin:0 0 .3rem}h2{font-size:1.3rem;border-bottom:1px solid
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto;display:block;border:1px solid #ddd}\
 figcaption{color:#555;font-size:.9rem;margin-top:.3rem}\
 table{border-collapse:collapse;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}\
-thead th{background:#f2f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
+thead th{background:#f2f2f2}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}\
 table.kv th{background:#f7f7f7;font-weight:600}\
 .scroll{overflow-x:auto}dt{font-weight:600;margin-top:.6rem}code{font-size:.95em}";
 
