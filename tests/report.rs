@@ -78,9 +78,14 @@ fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("RELAPSE_CHROMIUM") {
         return Some(PathBuf::from(path));
     }
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-        .iter()
-        .find_map(|name| on_path(name))
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .find_map(|name| on_path(name))
 }
 
 /// Runs `tests/html_check.py` on `html`; `None` when python3 is missing.
@@ -106,11 +111,19 @@ fn report_is_strict_self_contained_html_with_all_user_text_escaped() {
         report(model, &out, &[]);
         let html = std::fs::read_to_string(&out).unwrap();
         // Self-contained: nothing to fetch (the checker says so too, attribute by attribute).
-        for needle in ["<script", "<link", "<img", "<iframe", "url(", "@import", "https://"] {
+        for needle in [
+            "<script", "<link", "<img", "<iframe", "url(", "@import", "https://",
+        ] {
             assert!(!html.contains(needle), "{name} contains `{needle}`");
         }
-        let urls: Vec<&str> = html.match_indices("http://").map(|(i, _)| &html[i..i + 26]).collect();
-        assert!(urls.iter().all(|u| *u == "http://www.w3.org/2000/svg"), "{urls:?}");
+        let urls: Vec<&str> = html
+            .match_indices("http://")
+            .map(|(i, _)| &html[i..i + 26])
+            .collect();
+        assert!(
+            urls.iter().all(|u| *u == "http://www.w3.org/2000/svg"),
+            "{urls:?}"
+        );
         match html_problems(&out) {
             Some(problems) => assert!(problems.is_empty(), "{name}:\n{problems}"),
             None => eprintln!("skipped the HTML check of {name}: python3 not found"),
@@ -133,7 +146,11 @@ fn report_is_strict_self_contained_html_with_all_user_text_escaped() {
 fn report_shows_the_comparison_regimens_parameters_and_provenance() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.html");
-    report(Path::new(MODEL), &out, &["--baseline", "targeted", "--set", "mu=3e-5"]);
+    report(
+        Path::new(MODEL),
+        &out,
+        &["--baseline", "targeted", "--set", "mu=3e-5"],
+    );
     let html = std::fs::read_to_string(&out).unwrap();
     // The comparison holds the cells of `compare`'s own table, row by row.
     let table = relapse()
@@ -164,7 +181,9 @@ fn report_shows_the_comparison_regimens_parameters_and_provenance() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert!(html.contains(&format!("<th scope=\"row\">model file SHA-256</th><td>{sha}</td>")));
+    assert!(html.contains(&format!(
+        "<th scope=\"row\">model file SHA-256</th><td>{sha}</td>"
+    )));
     assert!(html.contains(&format!("<td>{}</td>", env!("CARGO_PKG_VERSION"))));
     assert!(html.contains("<th scope=\"row\">date</th><td>1970-01-01 00:00:00 UTC</td>"));
     assert!(html.contains("--baseline targeted --set mu=3e-5</td>"));
@@ -236,7 +255,10 @@ fn report_renders_in_headless_chromium() {
     let ok = run_within(
         Command::new(&browser)
             .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
-            .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
             .arg(format!("--screenshot={}", shot.display()))
             .args(["--window-size=1200,2000", &url]),
         Duration::from_secs(120),
@@ -265,8 +287,17 @@ fn report_renders_in_headless_chromium() {
     assert!(inked > total / 50, "only {inked} of {total} pixels are not white");
     // The figure: thousands of coloured pixels spread over a figure-sized box near the top.
     assert!(coloured.len() > 5000, "{} coloured pixels", coloured.len());
-    let (x0, x1) = (coloured.iter().map(|p| p.0).min().unwrap(), coloured.iter().map(|p| p.0).max().unwrap());
-    let (y0, y1) = (coloured.iter().map(|p| p.1).min().unwrap(), coloured.iter().map(|p| p.1).max().unwrap());
-    assert!(x1 - x0 > 600 && y1 - y0 > 400, "coloured box {x0}..{x1} × {y0}..{y1}");
+    let (x0, x1) = (
+        coloured.iter().map(|p| p.0).min().unwrap(),
+        coloured.iter().map(|p| p.0).max().unwrap(),
+    );
+    let (y0, y1) = (
+        coloured.iter().map(|p| p.1).min().unwrap(),
+        coloured.iter().map(|p| p.1).max().unwrap(),
+    );
+    assert!(
+        x1 - x0 > 600 && y1 - y0 > 400,
+        "coloured box {x0}..{x1} × {y0}..{y1}"
+    );
     assert!(y0 < 400, "the figure starts at y = {y0}, expected near the top");
 }

@@ -8,8 +8,8 @@ use relapse::metrics::set_delays;
 use super::args::{CompareArgs, FigureArgs};
 use super::figure::{Context, check_figure, write_figure};
 use super::outputs::{self, Output};
-use super::simulate::report_warnings;
 use super::provenance::run_provenance;
+use super::simulate::report_warnings;
 use super::{CliError, Prepared, prepare_with_source};
 
 pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {

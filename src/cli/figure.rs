@@ -3,18 +3,18 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use relapse::export::RunProvenance;
 use relapse::metrics::RegimenMetrics;
 use relapse::model::{CompiledModel, Model, Trace};
-use relapse::export::RunProvenance;
 use relapse::plot::{
     Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render_with_metadata, rug_row_count,
 };
 use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
+use super::provenance::{image_metadata, run_provenance};
 use super::settings::RunSettings;
 use super::simulate::refuse_to_overwrite;
-use super::provenance::{image_metadata, run_provenance};
 use super::{CliError, Prepared, prepare_with_source};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.

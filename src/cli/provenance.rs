@@ -30,7 +30,11 @@ pub(crate) fn solver_provenance(settings: &RunSettings, compiled: &CompiledModel
 }
 
 /// The provenance of a deterministic run of the model whose file text is `source`.
-pub(crate) fn run_provenance(source: &str, settings: &RunSettings, compiled: &CompiledModel) -> RunProvenance {
+pub(crate) fn run_provenance(
+    source: &str,
+    settings: &RunSettings,
+    compiled: &CompiledModel,
+) -> RunProvenance {
     RunProvenance {
         relapse_version: env!("CARGO_PKG_VERSION").to_string(),
         model_sha256: sha256_hex(source.as_bytes()),

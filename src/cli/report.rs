@@ -7,8 +7,7 @@ use relapse::model::Model;
 use relapse::plot::render_svg_string;
 use relapse::regimen::Regimen;
 use relapse::report::{
-    ComparisonTable, DoseContext, ParameterRow, RegimenText, Report, ReportFigure, dose_in_words,
-    render_html,
+    ComparisonTable, DoseContext, ParameterRow, RegimenText, Report, ReportFigure, dose_in_words, render_html,
 };
 
 use super::args::ReportArgs;

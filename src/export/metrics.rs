@@ -58,7 +58,9 @@ pub fn render_metrics_with(
         MetricsFormat::Csv => {
             let (header, rows) = cells(report, format_float);
             let mut writer = ::csv::Writer::from_writer(Vec::new());
-            writer.write_record(tidy_header(&header)).expect("in-memory write");
+            writer
+                .write_record(tidy_header(&header))
+                .expect("in-memory write");
             for row in rows {
                 writer
                     .write_record(row.into_iter().map(tidy_cell))

@@ -55,16 +55,27 @@ mod tests {
     #[test]
     fn headers_are_snake_case_without_units() {
         assert_eq!(
-            header(&["regimen", "nadir [x baseline]", "relapse_time [day]", "C cmax [ng/mL]"]),
+            header(&[
+                "regimen",
+                "nadir [x baseline]",
+                "relapse_time [day]",
+                "C cmax [ng/mL]"
+            ]),
             ["regimen", "nadir", "relapse_time", "c_cmax"]
         );
         assert_eq!(header(&["Tumour-size (mm)"]), ["tumour_size_mm"]);
-        assert_eq!(header(&["2x tmax [h]", "", "é"]), ["c_2x_tmax", "column", "column_2"]);
+        assert_eq!(
+            header(&["2x tmax [h]", "", "é"]),
+            ["c_2x_tmax", "column", "column_2"]
+        );
     }
 
     #[test]
     fn colliding_names_stay_distinct() {
-        assert_eq!(header(&["C cmax", "c cmax", "c_cmax"]), ["c_cmax", "c_cmax_2", "c_cmax_3"]);
+        assert_eq!(
+            header(&["C cmax", "c cmax", "c_cmax"]),
+            ["c_cmax", "c_cmax_2", "c_cmax_3"]
+        );
     }
 
     #[test]
@@ -72,7 +83,10 @@ mod tests {
         for name in header(&["A b [u]", "__x__", "9", "µg", "x [a [b]]"]) {
             let mut chars = name.chars();
             assert!(chars.next().is_some_and(|c| c.is_ascii_lowercase()), "{name}");
-            assert!(chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{name}");
+            assert!(
+                chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{name}"
+            );
         }
     }
 

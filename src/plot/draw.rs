@@ -30,7 +30,10 @@ pub(super) fn svg(figure: &Figure, path: &Path) -> Result<(), PlotError> {
 /// The SVG text of `figure`, drawn in memory.
 pub(super) fn svg_string(figure: &Figure) -> Result<String, PlotError> {
     let mut text = String::new();
-    draw(figure, SVGBackend::with_string(&mut text, figure.size).into_drawing_area())?;
+    draw(
+        figure,
+        SVGBackend::with_string(&mut text, figure.size).into_drawing_area(),
+    )?;
     Ok(text)
 }
 

@@ -22,7 +22,8 @@ impl ImageMetadata {
     fn valid_entries(&self) -> impl Iterator<Item = &(String, String)> {
         self.entries.iter().filter(|(k, _)| {
             (1..=79).contains(&k.len())
-                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
                 && !k.starts_with(' ')
                 && !k.ends_with(' ')
         })

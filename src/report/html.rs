@@ -24,14 +24,22 @@ pub(super) fn escape(text: &str) -> String {
 pub(super) fn table(out: &mut String, header: &[String], rows: &[Vec<String>], numeric: &[bool]) {
     out.push_str("<table>\n<thead><tr>");
     for (i, cell) in header.iter().enumerate() {
-        let class = if numeric.get(i).copied().unwrap_or(false) { " class=\"num\"" } else { "" };
+        let class = if numeric.get(i).copied().unwrap_or(false) {
+            " class=\"num\""
+        } else {
+            ""
+        };
         let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape(cell));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in rows {
         out.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let class = if numeric.get(i).copied().unwrap_or(false) { " class=\"num\"" } else { "" };
+            let class = if numeric.get(i).copied().unwrap_or(false) {
+                " class=\"num\""
+            } else {
+                ""
+            };
             let _ = write!(out, "<td{class}>{}</td>", escape(cell));
         }
         out.push_str("</tr>\n");
@@ -76,7 +84,10 @@ mod tests {
     fn table_cells_are_escaped() {
         let mut out = String::new();
         table(&mut out, &["a<b".into()], &[vec!["</td>".into()]], &[true]);
-        assert!(out.contains("<th scope=\"col\" class=\"num\">a&lt;b</th>"), "{out}");
+        assert!(
+            out.contains("<th scope=\"col\" class=\"num\">a&lt;b</th>"),
+            "{out}"
+        );
         assert!(out.contains("<td class=\"num\">&lt;/td&gt;</td>"), "{out}");
     }
 }

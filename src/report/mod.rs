@@ -95,7 +95,8 @@ table.kv th{background:#f7f7f7;font-weight:600}\
 
 /// The report as one HTML5 document.
 pub fn render_html(report: &Report) -> String {
-    let mut out = String::with_capacity(64 * 1024 + report.figures.iter().map(|f| f.svg.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(64 * 1024 + report.figures.iter().map(|f| f.svg.len()).sum::<usize>());
     head(&mut out, report);
     figures(&mut out, &report.figures);
     if let Some(comparison) = &report.comparison {
@@ -155,7 +156,13 @@ fn comparison_section(out: &mut String, comparison: &ComparisonTable) {
         escape(&comparison.baseline)
     );
     let numeric: Vec<bool> = (0..comparison.header.len())
-        .map(|c| c > 0 && comparison.rows.iter().all(|r| r.get(c).is_some_and(|v| is_number(v))))
+        .map(|c| {
+            c > 0
+                && comparison
+                    .rows
+                    .iter()
+                    .all(|r| r.get(c).is_some_and(|v| is_number(v)))
+        })
         .collect();
     table(out, &comparison.header, &comparison.rows, &numeric);
     out.push_str("</div>\n</section>\n");
@@ -226,7 +233,8 @@ mod tests {
             model_name: "m".to_string(),
             description: Some("First.\n\nSecond <i>".to_string()),
             figures: vec![ReportFigure {
-                svg: "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n".to_string(),
+                svg: "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n"
+                    .to_string(),
                 caption: "caption <x>".to_string(),
             }],
             comparison: None,

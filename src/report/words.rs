@@ -116,7 +116,10 @@ mod tests {
 
     #[test]
     fn daily_oral_dose() {
-        assert_eq!(dose_in_words(&dose(), AG), "80 mg into Ag every 1 day × 180 from day 0");
+        assert_eq!(
+            dose_in_words(&dose(), AG),
+            "80 mg into Ag every 1 day × 180 from day 0"
+        );
     }
 
     #[test]
