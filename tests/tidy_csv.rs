@@ -90,3 +90,33 @@ fn compare_csv_headers_are_the_documented_names() {
         "{untreated}"
     );
 }
+
+#[test]
+fn population_summary_csv_is_tidy_too() {
+    // Landmarks with a decimal point and below 1: their columns are `survival_at_12p5` and
+    // `survival_at_0p25`, not `survival_at_12.5`.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pop");
+    relapse()
+        .args([
+            "population",
+            "tests/fixtures/population_tiny.toml",
+            "--patients",
+            "6",
+        ])
+        .args(["--landmarks", "0.25,12.5,40", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = std::fs::read(out.join("summary.csv")).unwrap();
+    let header = String::from_utf8(csv.clone()).unwrap();
+    let header = header.lines().next().unwrap().to_string();
+    assert!(
+        header.contains(",survival_at_0p25,survival_at_0p25_lower,survival_at_0p25_upper,survival_at_12p5,"),
+        "{header}"
+    );
+    match python_check(&csv) {
+        Some(verdict) => assert!(verdict.starts_with("ok "), "{verdict}"),
+        None => eprintln!("skipped the Python check of summary.csv: python3 not found"),
+    }
+}

@@ -54,7 +54,7 @@ pub(super) fn write_image(
 }
 
 /// [`write_image`], then `metadata` embedded in the temporary file before it is renamed into
-/// place (PNG `iTXt` chunks, SVG `<metadata>` elements).
+/// place (PNG `iTXt` chunks, SVG `<metadata>` elements); not for a device, FIFO or socket.
 pub(super) fn write_image_with(
     path: &Path,
     (format, metadata): (ImageFormat, &ImageMetadata),
@@ -62,7 +62,10 @@ pub(super) fn write_image_with(
 ) -> Result<(), PlotError> {
     write_image(path, |tmp| {
         draw(tmp)?;
-        if !metadata.entries.is_empty() {
+        // A device, FIFO or socket is written straight through (see `atomic`): what was written
+        // cannot be read back, so such an image goes without metadata.
+        let regular = std::fs::symlink_metadata(tmp).is_ok_and(|m| m.file_type().is_file());
+        if regular && !metadata.entries.is_empty() {
             embed_file(tmp, format, metadata)?;
         }
         Ok(())
