@@ -29,6 +29,8 @@ pub(crate) enum Command {
     Merge(MergeArgs),
     /// Write a self-contained HTML report: figures, comparison, regimens, parameters, provenance.
     Report(ReportArgs),
+    /// Re-check a model on every save; optionally re-run `compare` and rewrite a plot.
+    Watch(WatchArgs),
 }
 
 /// How `check` reports problems.
@@ -282,6 +284,26 @@ pub(crate) struct ReportArgs {
     pub(crate) figure: FigureArgs,
     #[command(flatten)]
     pub(crate) solver: SolverArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// The model file to watch.
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// Rewrite this figure (.png or .svg) after every valid save.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plot: Option<PathBuf>,
+    /// Print the fresh `compare` table after every valid save.
+    #[arg(long)]
+    pub(crate) compare: bool,
+    /// Quiet time after a change before re-running, in milliseconds (editors write in bursts).
+    #[arg(long, value_name = "MS", default_value_t = 150,
+          value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    pub(crate) debounce: u64,
+    /// Flags passed to the command run on each save (after `--`), e.g. `-- --set ka=2 --t-end 90`.
+    #[arg(last = true, value_name = "FLAGS")]
+    pub(crate) flags: Vec<String>,
 }
 
 impl From<CompareFormat> for relapse::export::MetricsFormat {

@@ -15,6 +15,7 @@ mod report;
 mod settings;
 pub(crate) mod signals;
 mod simulate;
+mod watch;
 
 use std::io::Read;
 use std::path::Path;
@@ -86,6 +87,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Population(args) => population::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }
 
