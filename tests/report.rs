@@ -249,22 +249,41 @@ fn report_renders_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("r.html");
     report(Path::new(MODEL), &html, &[]);
-    let shot = dir.path().join("shot.png");
+    let shot = screenshot(&browser, &html, dir.path());
+    if let Err(problem) = judge(&shot) {
+        panic!("the report does not render: {problem}");
+    }
+    // The judgement can fail: a page of text alone is refused.
+    let plain = dir.path().join("plain.html");
+    std::fs::write(
+        &plain,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>t</title></head>\
+         <body><h1>A heading</h1><p>Some text.</p></body></html>",
+    )
+    .unwrap();
+    assert!(judge(&screenshot(&browser, &plain, dir.path())).is_err());
+}
+
+/// Screenshots `html` (1200×2000) with `browser` into `dir`.
+fn screenshot(browser: &Path, html: &Path, dir: &Path) -> PathBuf {
+    let shot = dir.join(format!("{}.png", html.file_stem().unwrap().to_string_lossy()));
     let url = format!("file://{}", html.canonicalize().unwrap().display());
     // --no-sandbox: the sandbox cannot start as root (CI containers); the page is our own file.
     let ok = run_within(
-        Command::new(&browser)
+        Command::new(browser)
             .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
-            .arg(format!(
-                "--user-data-dir={}",
-                dir.path().join("profile").display()
-            ))
+            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
             .arg(format!("--screenshot={}", shot.display()))
             .args(["--window-size=1200,2000", &url]),
         Duration::from_secs(120),
     );
     assert!(ok && shot.exists(), "{} made no screenshot", browser.display());
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    shot
+}
+
+/// Whether a screenshot shows a rendered report: not blank, and a figure in colour near the top.
+fn judge(shot: &Path) -> Result<(), String> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(shot).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size()];
     let frame = reader.next_frame(&mut pixels).unwrap();
@@ -273,7 +292,7 @@ fn report_renders_in_headless_chromium() {
     assert!(channels >= 3, "{:?}", frame.color_type);
     let (mut inked, mut coloured) = (0usize, Vec::new());
     for (i, px) in pixels[..frame.buffer_size()].chunks(channels).enumerate() {
-        let (r, g, b) = (px[0] as i32, px[1] as i32, px[2] as i32);
+        let (r, g, b) = (i32::from(px[0]), i32::from(px[1]), i32::from(px[2]));
         if r.min(g).min(b) < 240 {
             inked += 1;
         }
@@ -283,21 +302,58 @@ fn report_renders_in_headless_chromium() {
         }
     }
     let total = (frame.width * frame.height) as usize;
-    // A blank or error page inks well under 1 %; the report (text, tables, figure) far more.
-    assert!(inked > total / 50, "only {inked} of {total} pixels are not white");
+    // A blank or error page inks well under 2 %; the report (text, tables, figure) far more.
+    if inked <= total / 50 {
+        return Err(format!("only {inked} of {total} pixels are not white"));
+    }
     // The figure: thousands of coloured pixels spread over a figure-sized box near the top.
-    assert!(coloured.len() > 5000, "{} coloured pixels", coloured.len());
-    let (x0, x1) = (
-        coloured.iter().map(|p| p.0).min().unwrap(),
-        coloured.iter().map(|p| p.0).max().unwrap(),
-    );
-    let (y0, y1) = (
-        coloured.iter().map(|p| p.1).min().unwrap(),
-        coloured.iter().map(|p| p.1).max().unwrap(),
-    );
-    assert!(
-        x1 - x0 > 600 && y1 - y0 > 400,
-        "coloured box {x0}..{x1} × {y0}..{y1}"
-    );
-    assert!(y0 < 400, "the figure starts at y = {y0}, expected near the top");
+    if coloured.len() <= 5000 {
+        return Err(format!("{} coloured pixels", coloured.len()));
+    }
+    let xs = coloured.iter().map(|p| p.0);
+    let ys = coloured.iter().map(|p| p.1);
+    let (x0, x1) = (xs.clone().min().unwrap(), xs.max().unwrap());
+    let (y0, y1) = (ys.clone().min().unwrap(), ys.max().unwrap());
+    if x1 - x0 <= 600 || y1 - y0 <= 400 || y0 >= 400 {
+        return Err(format!(
+            "coloured box {x0}..{x1} × {y0}..{y1}, expected a figure near the top"
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn the_html_checker_finds_the_mistakes_it_promises_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.html");
+    std::fs::write(
+        &bad,
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x</title></head><body>\
+         <p><div>a & b</div></p><table><td>x</td></table><img src=\"http://x/y.png\">\
+         <span/><b id=\"d\"></b><i id=\"d\"></i><em></b></body></html>",
+    )
+    .unwrap();
+    let Some(python) = python3() else {
+        eprintln!("skipped: python3 not found");
+        return;
+    };
+    let out = Command::new(python)
+        .arg("tests/html_check.py")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for problem in [
+        "<html> has no lang attribute",
+        "<div> inside <p>",
+        "bare `&` in text",
+        "<td> inside <table>",
+        "<img> makes the report depend on something outside it",
+        "self-closing syntax on non-void element <span/>",
+        "duplicate id `d`",
+        "</b> closes <em>",
+    ] {
+        assert!(text.contains(problem), "missing `{problem}` in:\n{text}");
+    }
 }
