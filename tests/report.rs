@@ -26,7 +26,7 @@ description = "Line <b>one</b> & more.\n\nSecond paragraph: </p><div>"
 time_unit = "day"
 
 [parameters]
-k = { value = 0.1, unit = "1/day <i>", description = "<img src=x onerror=alert(1)> & source" }
+k = { value = 0.1, unit = "1/day <i>", description = "<img src=x onerror=alert(1)> & more", source = "Doe & Roe <2020>, doi:10.1/x" }
 
 [states]
 x = { initial = 1.0, unit = "mg<br>" }
@@ -134,7 +134,7 @@ fn report_is_strict_self_contained_html_with_all_user_text_escaped() {
         "<title>&lt;/title&gt;&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;</title>",
         "<p class=\"description\">Line &lt;b&gt;one&lt;/b&gt; &amp; more.</p>",
         "<p class=\"description\">Second paragraph: &lt;/p&gt;&lt;div&gt;</p>",
-        "<td>&lt;img src=x onerror=alert(1)&gt; &amp; source</td>",
+        "<td>&lt;img src=x onerror=alert(1)&gt; &amp; more</td><td>Doe &amp; Roe &lt;2020&gt;, doi:10.1/x</td>",
         "<dt>a &lt;i&gt;title&lt;/i&gt; &amp; more (<code>r1</code>)</dt>",
         "<li>1 mg&lt;br&gt; into x at day 1</li>",
     ] {

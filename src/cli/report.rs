@@ -163,6 +163,7 @@ fn parameter_rows(model: &Model, settings: &RunSettings) -> Vec<ParameterRow> {
                 file_value: set.map(|_| p.value),
                 unit: p.unit.clone(),
                 description: p.description.clone(),
+                source: p.source.clone(),
             }
         })
         .collect()

@@ -29,6 +29,8 @@ pub struct Parameter {
     pub unit: Option<String>,
     /// What the parameter means.
     pub description: Option<String>,
+    /// Where the value comes from (a publication, DOI, BioModels id), if given.
+    pub source: Option<String>,
     /// Span of the name in the file.
     pub span: Span,
 }

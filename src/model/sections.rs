@@ -208,22 +208,28 @@ fn read_parameters(
         let context = format!("[parameters.{name}]");
         // A parameter whose value is broken stays declared (as NaN) so that its uses do not
         // cascade into "unknown name" errors; NaN never triggers further diagnostics.
-        let (value, unit, description) = match value_with_metadata(reader, value, "value", &[], &context) {
-            Some((v, unit, description)) => (
-                reader
-                    .number(v, &format!("parameter `{name}`"))
-                    .unwrap_or(f64::NAN),
-                unit,
-                description,
-            ),
-            None => (f64::NAN, None, None),
+        let (number, unit, description) =
+            match value_with_metadata(reader, value, "value", &["source"], &context) {
+                Some((v, unit, description)) => (
+                    reader
+                        .number(v, &format!("parameter `{name}`"))
+                        .unwrap_or(f64::NAN),
+                    unit,
+                    description,
+                ),
+                None => (f64::NAN, None, None),
+            };
+        let source = match value.get_ref() {
+            DeValue::Table(table) => table.get("source").and_then(|v| reader.string(v, "`source`")),
+            _ => None,
         };
         if declared {
             parameters.push(Parameter {
                 name: name.to_string(),
-                value,
+                value: number,
                 unit,
                 description,
+                source,
                 span,
             });
         }

@@ -23,8 +23,10 @@ pub struct ParameterRow {
     pub file_value: Option<f64>,
     /// Unit, if declared.
     pub unit: Option<String>,
-    /// Description, with its source when the model file cites one.
+    /// Description.
     pub description: Option<String>,
+    /// Where the value comes from, if the model file says (`source = "…"`).
+    pub source: Option<String>,
 }
 
 /// A regimen in words.
@@ -199,7 +201,7 @@ fn regimens(out: &mut String, regimens: &[RegimenText]) {
 
 fn parameters(out: &mut String, parameters: &[ParameterRow]) {
     out.push_str("<section id=\"parameters\">\n<h2>Parameters</h2>\n<div class=\"scroll\">\n");
-    let header = ["name", "value", "unit", "description and source"].map(String::from);
+    let header = ["name", "value", "unit", "description", "source"].map(String::from);
     let rows: Vec<Vec<String>> = parameters
         .iter()
         .map(|p| {
@@ -216,10 +218,11 @@ fn parameters(out: &mut String, parameters: &[ParameterRow]) {
                 value,
                 p.unit.clone().unwrap_or_default(),
                 p.description.clone().unwrap_or_default(),
+                p.source.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    table(out, &header, &rows, &[false, true, false, false]);
+    table(out, &header, &rows, &[false, true, false, false, false]);
     out.push_str("</div>\n</section>\n");
 }
 
@@ -249,6 +252,7 @@ mod tests {
                 file_value: Some(1.0),
                 unit: Some("1/day".to_string()),
                 description: Some("<script>alert(1)</script>".to_string()),
+                source: Some("doi:10.1/x&y".to_string()),
             }],
             solver: vec![("rtol".to_string(), "1e-6".to_string())],
             provenance: vec![("model SHA-256".to_string(), "ab".to_string())],
@@ -267,5 +271,6 @@ mod tests {
         assert!(html.contains("<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n<figcaption>caption &lt;x&gt;</figcaption>"));
         assert!(html.contains("<dt>A &amp; B (<code>a</code>)</dt>"));
         assert!(html.contains("<td class=\"num\">2 (--set; file: 1)</td>"));
+        assert!(html.contains("<td>doi:10.1/x&amp;y</td></tr>"));
     }
 }
