@@ -11,7 +11,7 @@ use relapse::report::{
 };
 
 use super::args::ReportArgs;
-use super::figure::{Context, build_figure, check_figure, plot_error};
+use super::figure::{Context, DEFAULT_SIZE, build_figure, check_figure, plot_error};
 use super::outputs::{self, Output};
 use super::provenance::{image_metadata, run_provenance};
 use super::settings::RunSettings;
@@ -19,8 +19,11 @@ use super::simulate::report_warnings;
 use super::{CliError, Prepared, prepare_with_source};
 
 pub(crate) fn run(args: &ReportArgs) -> Result<(), CliError> {
-    relapse::plot::check_canvas(args.figure.width, args.figure.height)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let early = (
+        args.figure.width.unwrap_or(DEFAULT_SIZE.0),
+        args.figure.height.unwrap_or(DEFAULT_SIZE.1),
+    );
+    relapse::plot::check_canvas(early.0, early.1).map_err(|e| CliError::Usage(e.to_string()))?;
     let planned = [Output::Data {
         flag: "--out",
         path: &args.out,
@@ -44,6 +47,7 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), CliError> {
         provenance: &provenance,
     };
     check_figure(&context, &args.figure)?;
+    let shown = shown_time(&model, args)?;
     let baseline = baseline_index(args, &regimens)?;
     let watchlist = &compiled.monitor.watchlist;
     let comparable = watchlist.observable.is_some() || !watchlist.exposures.is_empty();
@@ -60,7 +64,9 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), CliError> {
     }
     let figure = build_figure(&context, &args.figure, &metrics)?;
     let svg = render_svg_string(&figure, &image_metadata(provenance.to_json())).map_err(plot_error)?;
-    let comparison = comparable.then(|| comparison(&context, &metrics, baseline));
+    // The table shows times (and time integrals) in the shown unit, as `compare` does.
+    metrics.iter_mut().for_each(|m| m.scale_time(shown.0));
+    let comparison = comparable.then(|| comparison(&context, &metrics, baseline, shown));
     let report = Report {
         title: figure.title.clone(),
         model_name: model.name.clone(),
@@ -89,12 +95,29 @@ fn baseline_index(args: &ReportArgs, regimens: &[Regimen]) -> Result<usize, CliE
     }
 }
 
-fn comparison(context: &Context<'_>, metrics: &[RegimenMetrics], baseline: usize) -> ComparisonTable {
+/// The factor from model time to the shown time (`--time-unit`), and the shown unit's name.
+fn shown_time<'a>(model: &'a Model, args: &ReportArgs) -> Result<(f64, Option<&'a str>), CliError> {
+    match args.figure.time_unit {
+        Some(unit) => {
+            let factor = relapse::units::conversion(model.time_unit.as_deref(), unit.into())
+                .map_err(|e| CliError::Usage(format!("`--time-unit`: {e}")))?;
+            Ok((factor, Some(relapse::units::TimeUnit::from(unit).name())))
+        }
+        None => Ok((1.0, model.time_unit.as_deref())),
+    }
+}
+
+fn comparison(
+    context: &Context<'_>,
+    metrics: &[RegimenMetrics],
+    baseline: usize,
+    (factor, time_unit): (f64, Option<&str>),
+) -> ComparisonTable {
     let report = MetricsReport {
         model: &context.model.name,
-        t_end: context.settings.t_end,
+        t_end: context.settings.t_end * factor,
         baseline: &context.regimens[baseline].name,
-        time_unit: context.model.time_unit.as_deref(),
+        time_unit,
         watchlist: &context.compiled.monitor.watchlist,
         regimens: metrics,
     };
