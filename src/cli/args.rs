@@ -55,6 +55,17 @@ pub(crate) struct CheckArgs {
     pub(crate) format: DiagnosticFormat,
 }
 
+/// Evaluation engines for `--engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EngineArg {
+    /// Bytecode, switching to native code once compiling pays for itself (default).
+    Auto,
+    /// Native code (Cranelift), compiled before the run.
+    Jit,
+    /// The bytecode interpreter only (the reference).
+    Bytecode,
+}
+
 /// Integration method names for `--method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum MethodArg {
@@ -96,6 +107,9 @@ pub(crate) struct SolverArgs {
     /// Integration method.
     #[arg(long, value_enum)]
     pub(crate) method: Option<MethodArg>,
+    /// How the model's expressions are evaluated (results are bit-identical either way).
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub(crate) engine: Option<EngineArg>,
     /// Maximum number of steps per regimen run.
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub(crate) max_steps: Option<u64>,
@@ -347,6 +361,16 @@ impl From<CompareFormat> for relapse::export::MetricsFormat {
             CompareFormat::Markdown => Self::Markdown,
             CompareFormat::Csv => Self::Csv,
             CompareFormat::Json => Self::Json,
+        }
+    }
+}
+
+impl From<EngineArg> for relapse::model::Engine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Auto => Self::Auto,
+            EngineArg::Jit => Self::Jit,
+            EngineArg::Bytecode => Self::Bytecode,
         }
     }
 }

@@ -208,6 +208,9 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
             ));
         }
     };
+    if let Err(e) = compiled.use_engine(settings.engine) {
+        console::stderr(&format!("warning: {e}; using the bytecode interpreter\n"))?;
+    }
     let regimens = simulate::select_regimens(&compiled, &solver.regimens)?;
     let prepared = Prepared {
         model,

@@ -11,7 +11,7 @@ mod sections;
 mod solver;
 mod trace;
 
-pub use compile::{CompiledModel, ModelSystem, NonFiniteOutput, ParameterOverride};
+pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
 pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
 pub use trace::Trace;
