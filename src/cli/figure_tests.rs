@@ -11,7 +11,8 @@ use relapse::plot::{Figure, Rect, layout};
 
 use super::{Context, build_figure};
 use crate::cli::args::{Cli, Command};
-use crate::cli::{Prepared, prepare};
+use crate::cli::provenance::run_provenance;
+use crate::cli::{Prepared, prepare_with_source};
 
 /// The figure `relapse plot MODEL` draws, with default flags.
 fn shipped_figure(model: &Path) -> Figure {
@@ -26,17 +27,22 @@ fn shipped_figure(model: &Path) -> Figure {
     let Command::Plot(args) = cli.command else {
         unreachable!("parsed as plot")
     };
-    let Prepared {
-        model,
-        settings,
-        compiled,
-        regimens,
-    } = prepare(&args.model, &args.solver).expect("a shipped model loads");
+    let (
+        Prepared {
+            model,
+            settings,
+            compiled,
+            regimens,
+        },
+        source,
+    ) = prepare_with_source(&args.model, &args.solver).expect("a shipped model loads");
+    let provenance = run_provenance(&source, &settings, &compiled);
     let context = Context {
         model: &model,
         compiled: &compiled,
         settings: &settings,
         regimens: &regimens,
+        provenance: &provenance,
     };
     let metrics: Vec<_> = if compiled.monitor.watchlist.observable.is_some() {
         regimens
