@@ -5,6 +5,7 @@
 mod ast;
 mod derivative;
 mod graph;
+mod jacobian;
 mod lexer;
 mod lower;
 mod ops;
@@ -16,6 +17,7 @@ mod schedule;
 pub use ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 pub use derivative::time_derivative;
 pub use graph::{Graph, NodeId};
+pub use jacobian::{Jacobian, JacobianTooLarge, MAX_NONZEROS};
 pub use lower::{Scope, lower};
 pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved, power};
 pub use parser::{MAX_NESTING, parse};
