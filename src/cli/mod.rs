@@ -5,8 +5,11 @@ pub(crate) mod args;
 mod compare;
 pub(crate) mod console;
 mod figure;
+mod figure_extras;
 mod merge;
+mod observed;
 mod outputs;
+mod panels;
 mod population;
 mod render;
 mod settings;
@@ -201,6 +204,9 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
             ));
         }
     };
+    if let Err(e) = compiled.use_engine(settings.engine) {
+        console::stderr(&format!("warning: {e}; using the bytecode interpreter\n"))?;
+    }
     let regimens = simulate::select_regimens(&compiled, &solver.regimens)?;
     let prepared = Prepared {
         model,
