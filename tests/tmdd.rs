@@ -126,7 +126,11 @@ fn deviation(full: &[[f64; 3]], reduced: &[[f64; 3]]) -> f64 {
         .map(|(f, q)| {
             let total_drug = relative(f[0] + f[2], q[0] + q[2]);
             let total_target = relative(f[1] + f[2], q[1] + q[2]);
-            let free = if q[0] > 0.01 * DOSE { relative(f[0], q[0]) } else { 0.0 };
+            let free = if q[0] > 0.01 * DOSE {
+                relative(f[0], q[0])
+            } else {
+                0.0
+            };
             total_drug.max(total_target).max(free)
         })
         .fold(0.0, f64::max)
