@@ -2,6 +2,7 @@
 //! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
 
 mod compile;
+mod jacobian;
 mod monitor;
 mod plot_section;
 mod population;
