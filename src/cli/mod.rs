@@ -7,6 +7,7 @@ pub(crate) mod console;
 mod figure;
 mod merge;
 mod outputs;
+mod overrides;
 mod population;
 mod render;
 mod settings;

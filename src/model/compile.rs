@@ -38,19 +38,41 @@ pub struct CompiledModel {
     pub parameter_values: Vec<f64>,
     /// What `compare` watches, compiled.
     pub monitor: Monitor,
+    /// Per regimen (same order as `regimens`): the model compiled with that regimen's
+    /// parameter overrides, or `None` when the regimen changes no value (then this model is
+    /// used, so a model without overrides is compiled once).
+    specialized: Vec<Option<Box<CompiledModel>>>,
 }
 
 impl Model {
     /// Compiles the model with `overrides` applied to the parameters; reports every problem.
+    ///
+    /// A regimen's own `parameters` apply while it runs, except those given in `overrides`
+    /// (`--set` wins).
     pub fn compile(&self, overrides: &[ParameterOverride]) -> Result<CompiledModel, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
         let parameter_values = self.parameter_values(overrides, &mut diagnostics);
-        self.compile_with(parameter_values, diagnostics)
+        let pinned: Vec<usize> = overrides
+            .iter()
+            .filter_map(|o| self.parameter_index(&o.name))
+            .collect();
+        self.compile_with(parameter_values, &pinned, diagnostics)
     }
 
     /// Compiles the model with `values`, one per parameter in file order (a virtual patient's
     /// parameter vector); reports every problem, e.g. a dose amount these values make negative.
+    /// A regimen's own `parameters` replace these values while it runs.
     pub fn compile_values(&self, values: &[f64]) -> Result<CompiledModel, Diagnostics> {
+        self.compile_values_pinned(values, &[])
+    }
+
+    /// [`Model::compile_values`], except that the parameters at the indices in `pinned` (those
+    /// fixed by `--set`) keep their values in every regimen.
+    pub fn compile_values_pinned(
+        &self,
+        values: &[f64],
+        pinned: &[usize],
+    ) -> Result<CompiledModel, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
         if values.len() != self.parameters.len() {
             diagnostics.push(Diagnostic::error(
@@ -63,10 +85,53 @@ impl Model {
             ));
             return Err(diagnostics);
         }
-        self.compile_with(values.to_vec(), diagnostics)
+        self.compile_with(values.to_vec(), pinned, diagnostics)
     }
 
     fn compile_with(
+        &self,
+        parameter_values: Vec<f64>,
+        pinned: &[usize],
+        diagnostics: Diagnostics,
+    ) -> Result<CompiledModel, Diagnostics> {
+        let mut base = self.compile_one(parameter_values.clone(), diagnostics)?;
+        let mut problems = Diagnostics::new();
+        for (i, spec) in self.regimens.iter().enumerate() {
+            let values = self.regimen_values(spec, &parameter_values, pinned);
+            if values == parameter_values {
+                base.specialized.push(None);
+                continue;
+            }
+            match self.compile_one(values, Diagnostics::new()) {
+                Ok(mut own) => {
+                    // The regimen's doses fold with its own parameter values.
+                    base.regimens[i] = own.regimens.swap_remove(i);
+                    base.specialized.push(Some(Box::new(own)));
+                }
+                Err(d) => problems.extend(
+                    d.into_iter()
+                        .map(|d| d.with_hint(format!("with the parameters of [regimens.{}]", spec.name))),
+                ),
+            }
+        }
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        Ok(base)
+    }
+
+    /// `base` with `spec`'s overrides applied, except at the `pinned` indices.
+    fn regimen_values(&self, spec: &super::RegimenSpec, base: &[f64], pinned: &[usize]) -> Vec<f64> {
+        let mut values = base.to_vec();
+        for o in &spec.parameters {
+            if let Some(i) = self.parameter_index(&o.name).filter(|i| !pinned.contains(i)) {
+                values[i] = o.value;
+            }
+        }
+        values
+    }
+
+    fn compile_one(
         &self,
         parameter_values: Vec<f64>,
         mut diagnostics: Diagnostics,
@@ -127,6 +192,7 @@ impl Model {
             regimens,
             parameter_values,
             monitor,
+            specialized: Vec::new(),
         })
     }
 
@@ -377,6 +443,22 @@ impl OdeSystem for ModelSystem {
 }
 
 impl CompiledModel {
+    /// The model as compiled for `regimen` (found by name): with its parameter overrides if it
+    /// has any, else this model.
+    pub fn for_regimen(&self, regimen: &Regimen) -> &CompiledModel {
+        self.regimens
+            .iter()
+            .position(|r| r.name == regimen.name)
+            .and_then(|i| self.specialized.get(i))
+            .and_then(|s| s.as_deref())
+            .unwrap_or(self)
+    }
+
+    /// The parameter values `regimen` runs with, in file order.
+    pub fn regimen_parameter_values(&self, regimen: &Regimen) -> &[f64] {
+        &self.for_regimen(regimen).parameter_values
+    }
+
     /// The right-hand side as an ODE system (a copy with its own registers).
     pub fn system(&self) -> ModelSystem {
         ModelSystem {
@@ -396,25 +478,28 @@ impl CompiledModel {
         output_times: &[f64],
         options: &SolverOptions,
     ) -> Result<Solution, SolveError> {
+        let model = self.for_regimen(regimen);
         let events = regimen.schedule_until(t_end)?;
         let problem = Problem {
-            initial_state: &self.initial_state,
+            initial_state: &model.initial_state,
             events: &events,
             t_end,
             output_times,
         };
-        crate::solve::simulate(&mut self.system(), &problem, options)
+        crate::solve::simulate(&mut model.system(), &problem, options)
     }
 
     /// Evaluates the output columns `columns` (indices into `output_names`, in the order
-    /// wanted) at every point of `solution`: one row per output time. Fails at the first value
-    /// that is not a finite number (NaN, ±inf), naming the output, the time and the states.
+    /// wanted) at every point of `solution` (a run of `regimen`, whose parameters the outputs
+    /// use): one row per output time. Fails at the first value that is not a finite number
+    /// (NaN, ±inf), naming the output, the time and the states.
     pub fn output_rows(
         &self,
+        regimen: &Regimen,
         solution: &Solution,
         columns: &[usize],
     ) -> Result<Vec<Vec<f64>>, NonFiniteOutput> {
-        let mut program = self.outputs.clone();
+        let mut program = self.for_regimen(regimen).outputs.clone();
         let mut all = vec![0.0; program.result_count()];
         let n = solution.state_count;
         let rows = solution.times.len().min(solution.states.len() / n.max(1));

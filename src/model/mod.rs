@@ -5,6 +5,7 @@ mod compile;
 mod monitor;
 mod population;
 mod reader;
+mod regimen_parameters;
 mod regimens;
 mod sections;
 mod solver;
@@ -12,6 +13,7 @@ mod trace;
 
 pub use compile::{CompiledModel, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
+pub use regimen_parameters::RegimenParameter;
 pub use trace::Trace;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -166,6 +168,8 @@ pub struct RegimenSpec {
     pub title: Option<String>,
     /// Doses in file order.
     pub doses: Vec<DoseSpec>,
+    /// Parameter overrides while this regimen runs (`parameters = { … }`), in file order.
+    pub parameters: Vec<RegimenParameter>,
 }
 
 /// `[relapse]`: how tumour burden and relapse are read from the model.

@@ -120,6 +120,11 @@ pub(crate) fn gather(
         t_end: settings.t_end,
         options: settings.options.clone(),
         grid,
+        pinned: settings
+            .overrides
+            .iter()
+            .filter_map(|o| model.parameter_index(&o.name))
+            .collect(),
     };
     Ok(Inputs {
         model,
