@@ -141,7 +141,8 @@ impl Model {
             graph: &mut graph,
             diagnostics: &mut diagnostics,
         };
-        let constants = c.parameter_scope(self, &parameter_values);
+        let mut parameter_values = parameter_values;
+        let constants = c.parameter_scope(self, &mut parameter_values);
         let initial_state: Vec<f64> = self
             .states
             .iter()
@@ -199,6 +200,12 @@ impl Model {
     fn parameter_values(&self, overrides: &[ParameterOverride], diagnostics: &mut Diagnostics) -> Vec<f64> {
         let mut values: Vec<f64> = self.parameters.iter().map(|p| p.value).collect();
         for o in overrides {
+            if let Some(why) = self.not_settable(&o.name) {
+                diagnostics.push(
+                    Diagnostic::error(None, format!("cannot set `{}` with --set", o.name)).with_hint(why),
+                );
+                continue;
+            }
             match self.parameter_index(&o.name) {
                 Some(i) => values[i] = o.value,
                 None => diagnostics.push(
@@ -221,10 +228,15 @@ struct Compiler<'a> {
 
 impl Compiler<'_> {
     /// Parameters bound to their values; states, derived values and `t` are named but forbidden.
-    fn parameter_scope(&mut self, model: &Model, values: &[f64]) -> Scope {
+    /// Derived parameters are folded in file order from the earlier ones and their values
+    /// written into `values`.
+    fn parameter_scope(&mut self, model: &Model, values: &mut [f64]) -> Scope {
         let mut scope = Scope::new();
-        for (p, &v) in model.parameters.iter().zip(values) {
-            let node = self.graph.constant(v);
+        for (i, p) in model.parameters.iter().enumerate() {
+            if let Some(expr) = &p.expr {
+                values[i] = self.derived_parameter(model, i, expr, &scope);
+            }
+            let node = self.graph.constant(values[i]);
             scope.bind(&p.name, node);
         }
         for s in &model.states {
@@ -278,6 +290,52 @@ impl Compiler<'_> {
             scope.bind(&d.name, node);
         }
         scope
+    }
+
+    /// Parameter `index`'s expression folded over the earlier parameters in `earlier`; NaN (and
+    /// a located error) if it uses a later parameter, a state or derived value, or is not finite.
+    fn derived_parameter(&mut self, model: &Model, index: usize, expr: &Expr, earlier: &Scope) -> f64 {
+        let name = &model.parameters[index].name;
+        let mut visible = earlier.clone();
+        for later in &model.parameters[index..] {
+            let reason = if &later.name == name {
+                format!("`{name}` cannot refer to itself")
+            } else {
+                format!(
+                    "`{}` is defined later in [parameters]; move it above `{name}`",
+                    later.name
+                )
+            };
+            visible.forbid(&later.name, reason);
+        }
+        for s in &model.states {
+            visible.forbid(
+                &s.name,
+                format!(
+                    "`{}` is a state; a derived parameter may use earlier parameters only",
+                    s.name
+                ),
+            );
+        }
+        for d in &model.derived {
+            visible.forbid(
+                &d.name,
+                format!(
+                    "`{}` is a derived value; a derived parameter may use earlier parameters only",
+                    d.name
+                ),
+            );
+        }
+        visible.forbid(
+            "t",
+            "a parameter is a constant; it cannot depend on `t` (use [derived])",
+        );
+        let finite = (
+            "must be a finite number",
+            (|x: f64| x.is_finite()) as fn(f64) -> bool,
+        );
+        self.quantity(expr, &visible, &format!("derived parameter `{name}`"), finite)
+            .unwrap_or(f64::NAN)
     }
 
     fn node(&mut self, expr: &Expr, scope: &Scope) -> NodeId {

@@ -2,6 +2,7 @@
 //! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
 
 mod compile;
+mod derived_parameters;
 mod monitor;
 mod population;
 mod reader;
@@ -25,8 +26,12 @@ use crate::solve::Method;
 pub struct Parameter {
     /// Name used in expressions.
     pub name: String,
-    /// Value from the file (before `--set` overrides).
+    /// Value from the file (before `--set` overrides); NaN for a derived parameter until the
+    /// model is compiled.
     pub value: f64,
+    /// For a derived parameter (`ke = "CL / V"`): its expression of earlier parameters, folded
+    /// at each compilation (so `--set CL=…` moves `ke`).
+    pub expr: Option<Expr>,
     /// Unit, for documentation.
     pub unit: Option<String>,
     /// What the parameter means.
@@ -248,10 +253,11 @@ pub fn load(source: &str) -> Result<Model, Diagnostics> {
 }
 
 impl Model {
-    /// Every expression in the model: initial values, derived values, equations, outputs, the
+    /// Every expression in the model: derived parameters, initial values, derived values, equations, outputs, the
     /// relapse observable and dose quantities.
     fn expressions(&self) -> Vec<&Expr> {
         let mut all: Vec<&Expr> = self.states.iter().map(|s| &s.initial).collect();
+        all.extend(self.parameters.iter().filter_map(|p| p.expr.as_ref()));
         all.extend(self.derived.iter().map(|d| &d.expr));
         all.extend(&self.equations);
         all.extend(self.outputs.iter().map(|o| &o.expr));

@@ -75,10 +75,18 @@ pub(super) fn check(
     context: &str,
 ) {
     for o in overrides {
-        if parameters.iter().any(|p| p.name == o.name) {
-            continue;
-        }
-        let diagnostic = if states.iter().any(|s| s.name == o.name) {
+        let diagnostic = if let Some(p) = parameters.iter().find(|p| p.name == o.name) {
+            let Some(expr) = &p.expr else { continue };
+            Diagnostic::error(
+                o.span,
+                format!(
+                    "`{}` in {context} is a derived parameter, computed from {}",
+                    o.name,
+                    super::derived_parameters::list_names(&super::derived_parameters::names_used(expr))
+                ),
+            )
+            .with_hint("override the parameters it is computed from instead")
+        } else if states.iter().any(|s| s.name == o.name) {
             Diagnostic::error(
                 o.span,
                 format!("`{}` in {context} is a state, not a parameter", o.name),

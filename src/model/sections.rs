@@ -211,20 +211,30 @@ fn read_parameters(
         let context = format!("[parameters.{name}]");
         // A parameter whose value is broken stays declared (as NaN) so that its uses do not
         // cascade into "unknown name" errors; NaN never triggers further diagnostics.
-        let (value, unit, description) = match value_with_metadata(reader, value, "value", &[], &context) {
-            Some((v, unit, description)) => (
-                reader
-                    .number(v, &format!("parameter `{name}`"))
-                    .unwrap_or(f64::NAN),
-                unit,
-                description,
-            ),
-            None => (f64::NAN, None, None),
-        };
+        let (value, expr, unit, description) =
+            match value_with_metadata(reader, value, "value", &[], &context) {
+                // A string is a derived parameter: an expression of earlier parameters.
+                Some((v, unit, description)) if matches!(v.get_ref(), DeValue::String(_)) => (
+                    f64::NAN,
+                    reader.expression(v, &format!("parameter `{name}`")),
+                    unit,
+                    description,
+                ),
+                Some((v, unit, description)) => (
+                    reader
+                        .number(v, &format!("parameter `{name}`"))
+                        .unwrap_or(f64::NAN),
+                    None,
+                    unit,
+                    description,
+                ),
+                None => (f64::NAN, None, None, None),
+            };
         if declared {
             parameters.push(Parameter {
                 name: name.to_string(),
                 value,
+                expr,
                 unit,
                 description,
                 span,
