@@ -5,7 +5,7 @@
 use toml::de::DeValue;
 
 use super::reader::{Reader, Value, span_of};
-use super::{Derived, Parameter, StateVariable};
+use super::{Derived, Parameter, RegimenSpec, StateVariable};
 use crate::diagnostic::{Diagnostic, Span};
 
 /// Most overrides one regimen may carry (bounds user-controlled work per regimen).
@@ -68,13 +68,13 @@ pub(super) fn read(reader: &mut Reader<'_>, value: &Value<'_>, context: &str) ->
 /// `--set`, with a did-you-mean hint.
 pub(super) fn check(
     reader: &mut Reader<'_>,
-    overrides: &[RegimenParameter],
+    regimen: &RegimenSpec,
     parameters: &[Parameter],
     states: &[StateVariable],
     derived: &[Derived],
-    context: &str,
 ) {
-    for o in overrides {
+    let context = &format!("[regimens.{}]", regimen.name);
+    for o in &regimen.parameters {
         let diagnostic = if let Some(p) = parameters.iter().find(|p| p.name == o.name) {
             let Some(expr) = &p.expr else { continue };
             Diagnostic::error(

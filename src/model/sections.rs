@@ -56,8 +56,7 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
     let solver = super::solver::read_solver(reader, section("solver"), &states);
     let regimens = super::regimens::read_regimens(reader, section("regimens"), &states);
     for r in &regimens {
-        let context = format!("[regimens.{}]", r.name);
-        super::regimen_parameters::check(reader, &r.parameters, &parameters, &states, &derived, &context);
+        super::regimen_parameters::check(reader, r, &parameters, &states, &derived);
     }
     let relapse = super::solver::read_relapse(reader, section("relapse"));
     let population = super::population::read_population(reader, section("population"), &parameters);
