@@ -159,6 +159,7 @@ fn population(c: &mut Criterion) {
         options: options(),
         grid: None,
         engine: relapse::model::Engine::Bytecode,
+        pinned: Vec::new(),
     };
     let cohort = Cohort {
         model: &model,

@@ -138,7 +138,9 @@ fn a_100_000_term_output_simulates_and_gets_metrics() {
         let solution = compiled
             .simulate(&compiled.regimens[0], 1.0, &times, &options)
             .unwrap();
-        let rows = compiled.output_rows(&solution, &[0]).unwrap();
+        let rows = compiled
+            .output_rows(&compiled.regimens[0], &solution, &[0])
+            .unwrap();
         for (row, i) in rows.iter().zip(0..) {
             let x = solution.state(i)[0];
             assert_eq!(row[0].to_bits(), chain(100_000, ops, x).1.to_bits(), "{ops:?}");

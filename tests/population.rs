@@ -586,6 +586,7 @@ fn a_cohort_returns_patients_in_order_whatever_the_thread_count() {
         options,
         grid: Some(vec![0.0, 50.0, 100.0]),
         engine: relapse::model::Engine::Bytecode,
+        pinned: Vec::new(),
     };
     let cohort = Cohort {
         model: &model,

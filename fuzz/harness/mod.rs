@@ -199,7 +199,7 @@ pub fn pipeline(data: &[u8]) {
             );
             // A NaN or infinite output is a reported failure (exit 3), not a row.
             let columns: Vec<usize> = (0..compiled.output_names.len()).collect();
-            if let Ok(rows) = compiled.output_rows(&solution, &columns) {
+            if let Ok(rows) = compiled.output_rows(regimen, &solution, &columns) {
                 tables.push(OutputTable {
                     regimen: regimen.name.clone(),
                     times: solution.times,

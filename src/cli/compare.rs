@@ -8,6 +8,7 @@ use relapse::metrics::set_delays;
 use super::args::{CompareArgs, FigureArgs};
 use super::figure::{Context, check_figure, write_figure};
 use super::outputs::{self, Output};
+use super::overrides::{annotate, regimen_overrides};
 use super::provenance::run_provenance;
 use super::simulate::report_warnings;
 use super::{CliError, Prepared, prepare_with_source};
@@ -98,7 +99,15 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         .format
         .map(Into::into)
         .unwrap_or_else(|| format_from_extension(args.out.as_deref()));
-    let text = render_metrics_with(&report, format, Some(&provenance));
+    let overrides: Vec<(String, Vec<(String, f64)>)> = regimens
+        .iter()
+        .map(|r| (r.name.clone(), regimen_overrides(&model, &compiled, r)))
+        .collect();
+    let text = annotate(
+        render_metrics_with(&report, format, Some(&provenance)),
+        format,
+        &overrides,
+    );
     outputs::write_or_print(out, text.as_bytes())
 }
 

@@ -11,6 +11,7 @@ mod merge;
 mod observed;
 mod outputs;
 mod panels;
+mod overrides;
 mod population;
 mod provenance;
 mod render;

@@ -185,6 +185,9 @@ fn parse_overrides(model: &Model, set: &[String]) -> Result<Vec<ParameterOverrid
                         value.trim()
                     ))
                 })?;
+            if let Some(why) = model.not_settable(name) {
+                return Err(CliError::Usage(format!("`--set {name}`: {why}")));
+            }
             if model.parameter_index(name).is_none() {
                 let hint = relapse::suggest::closest(name, model.parameters.iter().map(|p| p.name.as_str()))
                     .map(|s| format!("; did you mean `{s}`?"))

@@ -62,7 +62,7 @@ fn run_regimen(
         ))?;
     }
     let rows = compiled
-        .output_rows(&solution, columns)
+        .output_rows(regimen, &solution, columns)
         .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
     Ok(relapse::export::OutputTable {
         regimen: regimen.name.clone(),

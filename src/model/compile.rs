@@ -43,19 +43,41 @@ pub struct CompiledModel {
     pub monitor: Monitor,
     /// The graph, for the Jacobians an implicit method asks for (built on first use).
     pub(super) derivatives: Arc<Derivatives>,
+    /// Per regimen (same order as `regimens`): the model compiled with that regimen's
+    /// parameter overrides, or `None` when the regimen changes no value (then this model is
+    /// used, so a model without overrides is compiled once).
+    specialized: Vec<Option<Box<CompiledModel>>>,
 }
 
 impl Model {
     /// Compiles the model with `overrides` applied to the parameters; reports every problem.
+    ///
+    /// A regimen's own `parameters` apply while it runs, except those given in `overrides`
+    /// (`--set` wins).
     pub fn compile(&self, overrides: &[ParameterOverride]) -> Result<CompiledModel, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
         let parameter_values = self.parameter_values(overrides, &mut diagnostics);
-        self.compile_with(parameter_values, diagnostics)
+        let pinned: Vec<usize> = overrides
+            .iter()
+            .filter_map(|o| self.parameter_index(&o.name))
+            .collect();
+        self.compile_with(parameter_values, &pinned, diagnostics)
     }
 
     /// Compiles the model with `values`, one per parameter in file order (a virtual patient's
     /// parameter vector); reports every problem, e.g. a dose amount these values make negative.
+    /// A regimen's own `parameters` replace these values while it runs.
     pub fn compile_values(&self, values: &[f64]) -> Result<CompiledModel, Diagnostics> {
+        self.compile_values_pinned(values, &[])
+    }
+
+    /// [`Model::compile_values`], except that the parameters at the indices in `pinned` (those
+    /// fixed by `--set`) keep their values in every regimen.
+    pub fn compile_values_pinned(
+        &self,
+        values: &[f64],
+        pinned: &[usize],
+    ) -> Result<CompiledModel, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
         if values.len() != self.parameters.len() {
             diagnostics.push(Diagnostic::error(
@@ -68,10 +90,53 @@ impl Model {
             ));
             return Err(diagnostics);
         }
-        self.compile_with(values.to_vec(), diagnostics)
+        self.compile_with(values.to_vec(), pinned, diagnostics)
     }
 
     fn compile_with(
+        &self,
+        parameter_values: Vec<f64>,
+        pinned: &[usize],
+        diagnostics: Diagnostics,
+    ) -> Result<CompiledModel, Diagnostics> {
+        let mut base = self.compile_one(parameter_values.clone(), diagnostics)?;
+        let mut problems = Diagnostics::new();
+        for (i, spec) in self.regimens.iter().enumerate() {
+            let values = self.regimen_values(spec, &parameter_values, pinned);
+            if values == parameter_values {
+                base.specialized.push(None);
+                continue;
+            }
+            match self.compile_one(values, Diagnostics::new()) {
+                Ok(mut own) => {
+                    // The regimen's doses fold with its own parameter values.
+                    base.regimens[i] = own.regimens.swap_remove(i);
+                    base.specialized.push(Some(Box::new(own)));
+                }
+                Err(d) => problems.extend(
+                    d.into_iter()
+                        .map(|d| d.with_hint(format!("with the parameters of [regimens.{}]", spec.name))),
+                ),
+            }
+        }
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        Ok(base)
+    }
+
+    /// `base` with `spec`'s overrides applied, except at the `pinned` indices.
+    fn regimen_values(&self, spec: &super::RegimenSpec, base: &[f64], pinned: &[usize]) -> Vec<f64> {
+        let mut values = base.to_vec();
+        for o in &spec.parameters {
+            if let Some(i) = self.parameter_index(&o.name).filter(|i| !pinned.contains(i)) {
+                values[i] = o.value;
+            }
+        }
+        values
+    }
+
+    fn compile_one(
         &self,
         parameter_values: Vec<f64>,
         mut diagnostics: Diagnostics,
@@ -81,7 +146,8 @@ impl Model {
             graph: &mut graph,
             diagnostics: &mut diagnostics,
         };
-        let constants = c.parameter_scope(self, &parameter_values);
+        let mut parameter_values = parameter_values;
+        let constants = c.parameter_scope(self, &mut parameter_values);
         let initial_state: Vec<f64> = self
             .states
             .iter()
@@ -135,12 +201,19 @@ impl Model {
             parameter_values,
             monitor,
             derivatives,
+            specialized: Vec::new(),
         })
     }
 
     fn parameter_values(&self, overrides: &[ParameterOverride], diagnostics: &mut Diagnostics) -> Vec<f64> {
         let mut values: Vec<f64> = self.parameters.iter().map(|p| p.value).collect();
         for o in overrides {
+            if let Some(why) = self.not_settable(&o.name) {
+                diagnostics.push(
+                    Diagnostic::error(None, format!("cannot set `{}` with --set", o.name)).with_hint(why),
+                );
+                continue;
+            }
             match self.parameter_index(&o.name) {
                 Some(i) => values[i] = o.value,
                 None => diagnostics.push(
@@ -163,10 +236,15 @@ struct Compiler<'a> {
 
 impl Compiler<'_> {
     /// Parameters bound to their values; states, derived values and `t` are named but forbidden.
-    fn parameter_scope(&mut self, model: &Model, values: &[f64]) -> Scope {
+    /// Derived parameters are folded in file order from the earlier ones and their values
+    /// written into `values`.
+    fn parameter_scope(&mut self, model: &Model, values: &mut [f64]) -> Scope {
         let mut scope = Scope::new();
-        for (p, &v) in model.parameters.iter().zip(values) {
-            let node = self.graph.constant(v);
+        for (i, p) in model.parameters.iter().enumerate() {
+            if let Some(expr) = &p.expr {
+                values[i] = self.derived_parameter(model, i, expr, &scope);
+            }
+            let node = self.graph.constant(values[i]);
             scope.bind(&p.name, node);
         }
         for s in &model.states {
@@ -220,6 +298,52 @@ impl Compiler<'_> {
             scope.bind(&d.name, node);
         }
         scope
+    }
+
+    /// Parameter `index`'s expression folded over the earlier parameters in `earlier`; NaN (and
+    /// a located error) if it uses a later parameter, a state or derived value, or is not finite.
+    fn derived_parameter(&mut self, model: &Model, index: usize, expr: &Expr, earlier: &Scope) -> f64 {
+        let name = &model.parameters[index].name;
+        let mut visible = earlier.clone();
+        for later in &model.parameters[index..] {
+            let reason = if &later.name == name {
+                format!("`{name}` cannot refer to itself")
+            } else {
+                format!(
+                    "`{}` is defined later in [parameters]; move it above `{name}`",
+                    later.name
+                )
+            };
+            visible.forbid(&later.name, reason);
+        }
+        for s in &model.states {
+            visible.forbid(
+                &s.name,
+                format!(
+                    "`{}` is a state; a derived parameter may use earlier parameters only",
+                    s.name
+                ),
+            );
+        }
+        for d in &model.derived {
+            visible.forbid(
+                &d.name,
+                format!(
+                    "`{}` is a derived value; a derived parameter may use earlier parameters only",
+                    d.name
+                ),
+            );
+        }
+        visible.forbid(
+            "t",
+            "a parameter is a constant; it cannot depend on `t` (use [derived])",
+        );
+        let finite = (
+            "must be a finite number",
+            (|x: f64| x.is_finite()) as fn(f64) -> bool,
+        );
+        self.quantity(expr, &visible, &format!("derived parameter `{name}`"), finite)
+            .unwrap_or(f64::NAN)
     }
 
     fn node(&mut self, expr: &Expr, scope: &Scope) -> NodeId {
@@ -425,20 +549,40 @@ impl CompiledModel {
     /// failure to compile is returned (the bytecode is then used: never an abort).
     pub fn use_engine(&self, engine: Engine) -> Result<(), JitError> {
         match engine {
-            Engine::Bytecode => Ok(()),
+            Engine::Bytecode => {}
             Engine::Auto => {
                 crate::expr::host_supported()?;
                 self.programs().for_each(Program::compile_native_when_used);
-                Ok(())
             }
-            Engine::Jit => self.programs().try_for_each(Program::compile_native_now),
+            Engine::Jit => self.programs().try_for_each(Program::compile_native_now)?,
         }
+        // Regimens with parameter overrides run their own compiled copy.
+        self.specialized
+            .iter()
+            .flatten()
+            .try_for_each(|model| model.use_engine(engine))
     }
 
     /// Why native code is not in use, if it was requested and failed.
     pub fn native_failure(&self) -> Option<JitError> {
         self.programs()
             .find_map(|p| p.native_status().and_then(Result::err))
+    }
+
+    /// The model as compiled for `regimen` (found by name): with its parameter overrides if it
+    /// has any, else this model.
+    pub fn for_regimen(&self, regimen: &Regimen) -> &CompiledModel {
+        self.regimens
+            .iter()
+            .position(|r| r.name == regimen.name)
+            .and_then(|i| self.specialized.get(i))
+            .and_then(|s| s.as_deref())
+            .unwrap_or(self)
+    }
+
+    /// The parameter values `regimen` runs with, in file order.
+    pub fn regimen_parameter_values(&self, regimen: &Regimen) -> &[f64] {
+        &self.for_regimen(regimen).parameter_values
     }
 
     /// The right-hand side as an ODE system (a copy with its own registers).
@@ -461,25 +605,28 @@ impl CompiledModel {
         output_times: &[f64],
         options: &SolverOptions,
     ) -> Result<Solution, SolveError> {
+        let model = self.for_regimen(regimen);
         let events = regimen.schedule_until(t_end)?;
         let problem = Problem {
-            initial_state: &self.initial_state,
+            initial_state: &model.initial_state,
             events: &events,
             t_end,
             output_times,
         };
-        crate::solve::simulate(&mut self.system(), &problem, options)
+        crate::solve::simulate(&mut model.system(), &problem, options)
     }
 
     /// Evaluates the output columns `columns` (indices into `output_names`, in the order
-    /// wanted) at every point of `solution`: one row per output time. Fails at the first value
-    /// that is not a finite number (NaN, ±inf), naming the output, the time and the states.
+    /// wanted) at every point of `solution` (a run of `regimen`, whose parameters the outputs
+    /// use): one row per output time. Fails at the first value that is not a finite number
+    /// (NaN, ±inf), naming the output, the time and the states.
     pub fn output_rows(
         &self,
+        regimen: &Regimen,
         solution: &Solution,
         columns: &[usize],
     ) -> Result<Vec<Vec<f64>>, NonFiniteOutput> {
-        let mut program = self.outputs.clone();
+        let mut program = self.for_regimen(regimen).outputs.clone();
         let mut all = vec![0.0; program.result_count()];
         let n = solution.state_count;
         let rows = solution.times.len().min(solution.states.len() / n.max(1));

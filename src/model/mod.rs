@@ -3,10 +3,12 @@
 
 mod compile;
 mod jacobian;
+mod derived_parameters;
 mod monitor;
 mod plot_section;
 mod population;
 mod reader;
+mod regimen_parameters;
 mod regimens;
 mod sections;
 mod solver;
@@ -15,6 +17,7 @@ mod trace;
 pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
 pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
+pub use regimen_parameters::RegimenParameter;
 pub use trace::Trace;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -26,8 +29,12 @@ use crate::solve::Method;
 pub struct Parameter {
     /// Name used in expressions.
     pub name: String,
-    /// Value from the file (before `--set` overrides).
+    /// Value from the file (before `--set` overrides); NaN for a derived parameter until the
+    /// model is compiled.
     pub value: f64,
+    /// For a derived parameter (`ke = "CL / V"`): its expression of earlier parameters, folded
+    /// at each compilation (so `--set CL=…` moves `ke`).
+    pub expr: Option<Expr>,
     /// Unit, for documentation.
     pub unit: Option<String>,
     /// What the parameter means.
@@ -171,6 +178,8 @@ pub struct RegimenSpec {
     pub title: Option<String>,
     /// Doses in file order.
     pub doses: Vec<DoseSpec>,
+    /// Parameter overrides while this regimen runs (`parameters = { … }`), in file order.
+    pub parameters: Vec<RegimenParameter>,
 }
 
 /// `[relapse]`: how tumour burden and relapse are read from the model.
@@ -279,10 +288,11 @@ pub fn load(source: &str) -> Result<Model, Diagnostics> {
 }
 
 impl Model {
-    /// Every expression in the model: initial values, derived values, equations, outputs, the
+    /// Every expression in the model: derived parameters, initial values, derived values, equations, outputs, the
     /// relapse observable and dose quantities.
     fn expressions(&self) -> Vec<&Expr> {
         let mut all: Vec<&Expr> = self.states.iter().map(|s| &s.initial).collect();
+        all.extend(self.parameters.iter().filter_map(|p| p.expr.as_ref()));
         all.extend(self.derived.iter().map(|d| &d.expr));
         all.extend(&self.equations);
         all.extend(self.outputs.iter().map(|o| &o.expr));

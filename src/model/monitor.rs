@@ -252,6 +252,10 @@ impl CompiledModel {
         output_times: &[f64],
         options: &SolverOptions,
     ) -> Result<(Measurement, Solution), SolveError> {
+        let own = self.for_regimen(regimen);
+        if !std::ptr::eq(own, self) {
+            return own.measure_recording(regimen, t_end, output_times, options);
+        }
         // The integrals are read at t_end, so t_end is recorded too, as an extra last row if the
         // caller did not ask for it.
         let mut times = output_times.to_vec();

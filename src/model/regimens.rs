@@ -29,12 +29,16 @@ pub(super) fn read_regimens(
     let mut regimens = Vec::new();
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
-        reader.identifier(name, span_of(key), "regimen");
+        // A regimen name may hold dots (`"qw_3.33mgkg"`, a dose in a name), quoted in TOML.
+        reader.identifier(&name.replace('.', "_"), span_of(key), "regimen");
         let context = format!("[regimens.{name}]");
         let Some(regimen) = reader.table(value, &context) else {
             continue;
         };
-        reader.check_keys(regimen, &["title", "doses"], &context);
+        if dotted_name(reader, name, regimen) {
+            continue;
+        }
+        reader.check_keys(regimen, &["title", "doses", "parameters"], &context);
         let title = regimen.get("title").and_then(|v| reader.string(v, "`title`"));
         let doses = match regimen.get("doses") {
             Some(v) => read_doses(reader, v, states, &context),
@@ -46,13 +50,47 @@ pub(super) fn read_regimens(
                 Vec::new()
             }
         };
+        let parameters = regimen
+            .get("parameters")
+            .map(|v| super::regimen_parameters::read(reader, v, &context))
+            .unwrap_or_default();
         regimens.push(RegimenSpec {
             name: name.to_string(),
             title,
             doses,
+            parameters,
         });
     }
     regimens
+}
+
+/// `[regimens.qw_3.33mgkg]` is TOML for a table `qw_3` holding a table `33mgkg`: a regimen
+/// whose only entries are tables (no `doses`) is reported with the quoted spelling.
+fn dotted_name(reader: &mut Reader<'_>, name: &str, regimen: &DeTable<'_>) -> bool {
+    if regimen.contains_key("doses") || regimen.is_empty() {
+        return false;
+    }
+    let nested: Vec<(&str, Span)> = regimen
+        .iter()
+        .filter(|(_, v)| matches!(v.get_ref(), DeValue::Table(_)))
+        .map(|(k, _)| (k.get_ref().as_ref(), span_of(k)))
+        .filter(|(k, _)| *k != "parameters")
+        .collect();
+    if nested.is_empty() {
+        return false;
+    }
+    for (inner, span) in nested {
+        reader.error(
+            Diagnostic::error(
+                span,
+                format!("`[regimens.{name}.{inner}]` is a table `{inner}` inside a regimen `{name}`, not a regimen"),
+            )
+            .with_hint(format!(
+                "a dot separates TOML table names; to name the regimen `{name}.{inner}`, quote it: `[regimens.\"{name}.{inner}\"]` (or write `{name}_{inner}`)"
+            )),
+        );
+    }
+    true
 }
 
 fn read_doses(

@@ -56,6 +56,9 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
     let outputs = read_outputs(reader, section("outputs"), &states, &derived);
     let solver = super::solver::read_solver(reader, section("solver"), &states);
     let regimens = super::regimens::read_regimens(reader, section("regimens"), &states);
+    for r in &regimens {
+        super::regimen_parameters::check(reader, r, &parameters, &states, &derived);
+    }
     let relapse = super::solver::read_relapse(reader, section("relapse"));
     let population = super::population::read_population(reader, section("population"), &parameters);
     let series = super::plot_section::Series {
@@ -216,16 +219,24 @@ fn read_parameters(
         let context = format!("[parameters.{name}]");
         // A parameter whose value is broken stays declared (as NaN) so that its uses do not
         // cascade into "unknown name" errors; NaN never triggers further diagnostics.
-        let (number, unit, description) =
+        let (number, expr, unit, description) =
             match value_with_metadata(reader, value, "value", &["source"], &context) {
+                // A string is a derived parameter: an expression of earlier parameters.
+                Some((v, unit, description)) if matches!(v.get_ref(), DeValue::String(_)) => (
+                    f64::NAN,
+                    reader.expression(v, &format!("parameter `{name}`")),
+                    unit,
+                    description,
+                ),
                 Some((v, unit, description)) => (
                     reader
                         .number(v, &format!("parameter `{name}`"))
                         .unwrap_or(f64::NAN),
+                    None,
                     unit,
                     description,
                 ),
-                None => (f64::NAN, None, None),
+                None => (f64::NAN, None, None, None),
             };
         let source = match value.get_ref() {
             DeValue::Table(table) => table.get("source").and_then(|v| reader.string(v, "`source`")),
@@ -235,6 +246,7 @@ fn read_parameters(
             parameters.push(Parameter {
                 name: name.to_string(),
                 value: number,
+                expr,
                 unit,
                 description,
                 source,

@@ -70,6 +70,10 @@ impl CompiledModel {
         options: &SolverOptions,
         grid_points: usize,
     ) -> Result<Trace, SolveError> {
+        let own = self.for_regimen(regimen);
+        if !std::ptr::eq(own, self) {
+            return own.trace(regimen, t_end, options, grid_points);
+        }
         let events = regimen.schedule_until(t_end)?;
         let problem = Problem {
             initial_state: &self.initial_state,

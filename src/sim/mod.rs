@@ -40,6 +40,9 @@ pub struct RunPlan {
     pub grid: Option<Vec<f64>>,
     /// How each patient's compiled programs are evaluated.
     pub engine: Engine,
+    /// Indices of the parameters fixed by `--set`: a regimen's `parameters` do not override
+    /// them (precedence: `--set` > regimen > the patient's value).
+    pub pinned: Vec<usize>,
 }
 
 /// One regimen run of one patient.
@@ -79,7 +82,7 @@ pub fn run_patient(
     regimens: &[usize],
     plan: &RunPlan,
 ) -> Vec<Result<RegimenRun, RunFailure>> {
-    let compiled = match model.compile_values(values) {
+    let compiled = match model.compile_values_pinned(values, &plan.pinned) {
         Ok(compiled) => compiled,
         Err(diagnostics) => {
             let reasons: Vec<&str> = diagnostics
@@ -106,10 +109,10 @@ pub fn run_regimen(
     plan: &RunPlan,
 ) -> Result<RegimenRun, RunFailure> {
     let grid = plan.grid.as_deref().unwrap_or(&[]);
-    let (measurement, solution) =
-        compiled.measure_recording(&compiled.regimens[regimen], plan.t_end, grid, &plan.options)?;
+    let regimen = &compiled.regimens[regimen];
+    let (measurement, solution) = compiled.measure_recording(regimen, plan.t_end, grid, &plan.options)?;
     let grid_values = if plan.grid.is_some() {
-        grid_values(compiled, &solution)
+        grid_values(compiled.for_regimen(regimen), &solution)
     } else {
         Vec::new()
     };

@@ -126,6 +126,11 @@ pub(crate) fn gather(
             relapse::model::Engine::Auto => relapse::model::Engine::Jit,
             other => other,
         },
+        pinned: settings
+            .overrides
+            .iter()
+            .filter_map(|o| model.parameter_index(&o.name))
+            .collect(),
     };
     Ok(Inputs {
         model,

@@ -23,6 +23,7 @@ fn read(source: &str) -> (Option<PopulationSpec>, Vec<Found>) {
             parameters.push(Parameter {
                 name: key.get_ref().to_string(),
                 value: reader.number(value, "parameter").unwrap(),
+                expr: None,
                 unit: None,
                 description: None,
                 source: None,

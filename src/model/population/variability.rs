@@ -82,6 +82,20 @@ fn find_parameter(
             }),
         );
     }
+    if let Some(expr) = index.and_then(|i| parameters[i].expr.as_ref()) {
+        let from = super::super::derived_parameters::names_used(expr);
+        reader.error(
+            Diagnostic::error(
+                span,
+                format!(
+                    "`{name}` in [population.parameters] is a derived parameter, computed from {}",
+                    super::super::derived_parameters::list_names(&from)
+                ),
+            )
+            .with_hint("let the parameters it is computed from vary instead; it follows them"),
+        );
+        return None;
+    }
     index
 }
 
