@@ -38,6 +38,9 @@ pub struct CompiledModel {
     pub parameter_values: Vec<f64>,
     /// What `compare` watches, compiled.
     pub monitor: Monitor,
+    /// The crossing functions A − B of every adaptive regimen's rules, of (t, y); a rule's
+    /// `function` indexes these results.
+    pub rule_functions: Program,
 }
 
 impl Model {
@@ -91,11 +94,13 @@ impl Model {
             name: r.name.clone(),
             title: r.title.clone(),
             doses: r.doses.iter().filter_map(|d| c.dose(d, &constants)).collect(),
+            adaptive: None,
         });
         let mut regimens: Vec<Regimen> = regimens.collect();
         if regimens.is_empty() {
             regimens.push(Regimen::untreated());
         }
+        let rule_roots = super::switching::compile_rules(&mut c, &self.regimens, &mut regimens, &full);
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
@@ -106,6 +111,7 @@ impl Model {
             d
         };
         let rhs = Program::compile(&graph, &equations, n).map_err(too_large)?;
+        let rule_functions = Program::compile(&graph, &rule_roots, n).map_err(too_large)?;
         let mut outputs = Program::compile(&graph, &output_roots, n).map_err(too_large)?;
         let initial_value = observable.map(|_| {
             let mut all = vec![0.0; outputs.result_count()];
@@ -127,6 +133,7 @@ impl Model {
             regimens,
             parameter_values,
             monitor,
+            rule_functions,
         })
     }
 
@@ -148,8 +155,8 @@ impl Model {
     }
 }
 
-struct Compiler<'a> {
-    graph: &'a mut Graph,
+pub(super) struct Compiler<'a> {
+    pub(super) graph: &'a mut Graph,
     diagnostics: &'a mut Diagnostics,
 }
 
@@ -214,7 +221,7 @@ impl Compiler<'_> {
         scope
     }
 
-    fn node(&mut self, expr: &Expr, scope: &Scope) -> NodeId {
+    pub(super) fn node(&mut self, expr: &Expr, scope: &Scope) -> NodeId {
         match lower(expr, scope, self.graph) {
             Ok(node) => node,
             Err(errors) => {
@@ -403,7 +410,15 @@ impl CompiledModel {
             t_end,
             output_times,
         };
-        crate::solve::simulate(&mut self.system(), &problem, options)
+        match regimen.adaptive {
+            None => crate::solve::simulate(&mut self.system(), &problem, options),
+            Some(_) => {
+                let mut nothing = crate::solve::NoObserver;
+                let n = self.state_names.len();
+                let mut switching = super::switching::Switching::new(self, regimen, n, &mut nothing);
+                crate::solve::simulate_observed(&mut self.system(), &problem, options, &mut switching)
+            }
+        }
     }
 
     /// Evaluates the output columns `columns` (indices into `output_names`, in the order

@@ -1,6 +1,7 @@
 //! Model files: the TOML schema, its validation (every problem reported at once, with spans)
 //! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
 
+mod adaptive;
 mod compile;
 mod monitor;
 mod population;
@@ -8,6 +9,7 @@ mod reader;
 mod regimens;
 mod sections;
 mod solver;
+mod switching;
 mod trace;
 
 pub use compile::{CompiledModel, ModelSystem, NonFiniteOutput, ParameterOverride};
@@ -166,6 +168,8 @@ pub struct RegimenSpec {
     pub title: Option<String>,
     /// Doses in file order.
     pub doses: Vec<DoseSpec>,
+    /// Switches and rules of an adaptive regimen.
+    pub adaptive: Option<adaptive::AdaptiveSpec>,
 }
 
 /// `[relapse]`: how tumour burden and relapse are read from the model.

@@ -6,7 +6,7 @@ use super::reader::{Reader, Value, span_of};
 use super::{DoseSpec, InfusionSpec, RegimenSpec, StateVariable};
 use crate::diagnostic::{Diagnostic, Span};
 
-const DOSE_KEYS: [&str; 9] = [
+const DOSE_KEYS: [&str; 10] = [
     "target",
     "amount",
     "start",
@@ -16,6 +16,7 @@ const DOSE_KEYS: [&str; 9] = [
     "rate",
     "lag",
     "bioavailability",
+    "while",
 ];
 
 pub(super) fn read_regimens(
@@ -34,7 +35,7 @@ pub(super) fn read_regimens(
         let Some(regimen) = reader.table(value, &context) else {
             continue;
         };
-        reader.check_keys(regimen, &["title", "doses"], &context);
+        reader.check_keys(regimen, &["title", "doses", "switches", "rules"], &context);
         let title = regimen.get("title").and_then(|v| reader.string(v, "`title`"));
         let doses = match regimen.get("doses") {
             Some(v) => read_doses(reader, v, states, &context),
@@ -46,10 +47,12 @@ pub(super) fn read_regimens(
                 Vec::new()
             }
         };
+        let adaptive = super::adaptive::read_adaptive(reader, regimen, span_of(key), &context);
         regimens.push(RegimenSpec {
             name: name.to_string(),
             title,
             doses,
+            adaptive,
         });
     }
     regimens
