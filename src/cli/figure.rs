@@ -139,7 +139,7 @@ pub(crate) fn check_figure(context: &Context<'_>, args: &FigureArgs) -> Result<E
     let selected = selected_outputs(context.model, args.outputs.as_deref())?;
     let extras = Extras::new(context.model, args, &selected)?;
     let layout = Layout {
-        rug_rows: rug_row_count(&dose_marks(context)?),
+        rug_rows: rug_row_count(&dose_marks(context, false)?),
         exposure: context.compiled.monitor.watchlist.observable.is_some() && !selected.is_empty(),
         panels: extras.specs.len(),
     };
@@ -223,7 +223,7 @@ fn figure(
         main,
         exposure,
         panels: Vec::new(),
-        doses: dose_marks(context)?,
+        doses: dose_marks(context, true)?,
         size: DEFAULT_SIZE,
     })
 }
@@ -329,7 +329,8 @@ fn markers(metrics: &[RegimenMetrics], threshold: f64, time_unit: Option<&str>) 
 
 /// One mark per administration up to t_end; an infusion's bar ends at its stop (or at t_end).
 /// Only administrations up to t_end are expanded (a `count` of 1e9 must not be stored).
-fn dose_marks(context: &Context<'_>) -> Result<Vec<DoseMark>, CliError> {
+/// With `only_given`, an adaptive regimen is run to leave out the administrations it skipped.
+fn dose_marks(context: &Context<'_>, only_given: bool) -> Result<Vec<DoseMark>, CliError> {
     let names = &context.compiled.state_names;
     let mut marks = Vec::new();
     for (i, regimen) in context.regimens.iter().enumerate() {
@@ -344,7 +345,17 @@ fn dose_marks(context: &Context<'_>) -> Result<Vec<DoseMark>, CliError> {
                 _ => None,
             })
             .collect();
+        let given = match &regimen.adaptive {
+            Some(_) if only_given => Some(given_administrations(context, regimen)?),
+            _ => None,
+        };
         for e in &events {
+            if given
+                .as_ref()
+                .is_some_and(|g| !g.contains(&(e.dose, e.time.to_bits())))
+            {
+                continue;
+            }
             let (target, end) = match e.kind {
                 EventKind::Bolus { target, .. } => (target, None),
                 EventKind::InfusionStart { id, target, .. } => (
@@ -364,6 +375,24 @@ fn dose_marks(context: &Context<'_>) -> Result<Vec<DoseMark>, CliError> {
         }
     }
     Ok(marks)
+}
+
+/// The (dose line, time) of every administration an adaptive regimen gave.
+fn given_administrations(
+    context: &Context<'_>,
+    regimen: &Regimen,
+) -> Result<std::collections::HashSet<(usize, u64)>, CliError> {
+    let measured = context
+        .compiled
+        .measure(regimen, context.settings.t_end, &context.settings.options)
+        .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+    Ok(measured
+        .metrics
+        .dosing
+        .given_at
+        .iter()
+        .map(|&(t, dose)| (dose, t.to_bits()))
+        .collect())
 }
 
 #[cfg(test)]

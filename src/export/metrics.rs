@@ -180,6 +180,7 @@ fn cells(report: &MetricsReport<'_>, number: fn(f64) -> String) -> Cells {
             header.push(time(&format!("{} time_above_target", e.name)));
         }
     }
+    header.extend(["doses_given".to_string(), "doses_skipped".to_string()]);
     let rows = report
         .regimens
         .iter()
@@ -206,6 +207,7 @@ fn cells(report: &MetricsReport<'_>, number: fn(f64) -> String) -> Cells {
             for (e, w) in m.exposures.iter().zip(&report.watchlist.exposures) {
                 exposure_cells(e, w, (number, "-"), &mut row);
             }
+            row.extend([m.dosing.given.to_string(), m.dosing.skipped.to_string()]);
             row
         })
         .collect();
@@ -320,6 +322,20 @@ fn json_document(report: &MetricsReport<'_>) -> Value {
                 })
                 .collect();
             merge(&mut entry, json!({ "exposure": exposure }));
+            let switch_events: Vec<Value> = m
+                .dosing
+                .switch_events
+                .iter()
+                .map(|e| json!({ "time": num(e.time), "switch": e.switch, "value": e.value }))
+                .collect();
+            merge(
+                &mut entry,
+                json!({
+                    "doses_given": m.dosing.given,
+                    "doses_skipped": m.dosing.skipped,
+                    "switch_events": switch_events,
+                }),
+            );
             entry
         })
         .collect();

@@ -35,6 +35,7 @@ pub fn compute(watch: &Watchlist, run: &RegimenRun<'_>) -> RegimenMetrics {
         observable: watch.observable.as_ref().map(|o| observable(o, run)),
         delay_vs_baseline: None,
         exposures: watch.exposures.iter().map(|e| exposure(e, run)).collect(),
+        dosing: Default::default(),
     }
 }
 

@@ -161,6 +161,8 @@ pub struct RegimenMetrics {
     pub delay_vs_baseline: Option<f64>,
     /// Exposure outputs' metrics.
     pub exposures: Vec<ExposureMetrics>,
+    /// Doses given and skipped, and switch changes (adaptive regimens).
+    pub dosing: crate::regimen::adaptive::DosingRecord,
 }
 
 /// Fills in `delay_vs_baseline` for every regimen against regimen `baseline`.

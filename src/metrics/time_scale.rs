@@ -26,6 +26,12 @@ impl RegimenMetrics {
             scale(&mut e.auc);
             e.time_above_target.iter_mut().for_each(scale);
         }
+        for e in &mut self.dosing.switch_events {
+            scale(&mut e.time);
+        }
+        for (t, _) in &mut self.dosing.given_at {
+            scale(t);
+        }
     }
 }
 
@@ -71,6 +77,7 @@ mod tests {
                 auc: 480.0,
                 time_above_target: Some(36.0),
             }],
+            dosing: Default::default(),
         };
         m.scale_time(1.0 / 24.0);
         let o = m.observable.as_ref().unwrap();

@@ -47,6 +47,9 @@ pub struct CompiledModel {
     /// parameter overrides, or `None` when the regimen changes no value (then this model is
     /// used, so a model without overrides is compiled once).
     specialized: Vec<Option<Box<CompiledModel>>>,
+    /// The crossing functions A − B of every adaptive regimen's rules, of (t, y); a rule's
+    /// `function` indexes these results.
+    pub rule_functions: Program,
 }
 
 impl Model {
@@ -162,11 +165,13 @@ impl Model {
             name: r.name.clone(),
             title: r.title.clone(),
             doses: r.doses.iter().filter_map(|d| c.dose(d, &constants)).collect(),
+            adaptive: None,
         });
         let mut regimens: Vec<Regimen> = regimens.collect();
         if regimens.is_empty() {
             regimens.push(Regimen::untreated());
         }
+        let rule_roots = super::switching::compile_rules(&mut c, &self.regimens, &mut regimens, &full);
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
@@ -177,6 +182,7 @@ impl Model {
             d
         };
         let rhs = Program::compile(&graph, &equations, n).map_err(too_large)?;
+        let rule_functions = Program::compile(&graph, &rule_roots, n).map_err(too_large)?;
         let mut outputs = Program::compile(&graph, &output_roots, n).map_err(too_large)?;
         let initial_value = observable.map(|_| {
             let mut all = vec![0.0; outputs.result_count()];
@@ -202,6 +208,7 @@ impl Model {
             monitor,
             derivatives,
             specialized: Vec::new(),
+            rule_functions,
         })
     }
 
@@ -229,8 +236,8 @@ impl Model {
     }
 }
 
-struct Compiler<'a> {
-    graph: &'a mut Graph,
+pub(super) struct Compiler<'a> {
+    pub(super) graph: &'a mut Graph,
     diagnostics: &'a mut Diagnostics,
 }
 
@@ -346,7 +353,7 @@ impl Compiler<'_> {
             .unwrap_or(f64::NAN)
     }
 
-    fn node(&mut self, expr: &Expr, scope: &Scope) -> NodeId {
+    pub(super) fn node(&mut self, expr: &Expr, scope: &Scope) -> NodeId {
         match lower(expr, scope, self.graph) {
             Ok(node) => node,
             Err(errors) => {
@@ -540,7 +547,7 @@ pub enum Engine {
 
 impl CompiledModel {
     fn programs(&self) -> impl Iterator<Item = &Program> {
-        [&self.rhs, &self.outputs]
+        [&self.rhs, &self.outputs, &self.rule_functions]
             .into_iter()
             .chain(self.monitor.programs())
     }
@@ -613,7 +620,15 @@ impl CompiledModel {
             t_end,
             output_times,
         };
-        crate::solve::simulate(&mut model.system(), &problem, options)
+        match regimen.adaptive {
+            None => crate::solve::simulate(&mut model.system(), &problem, options),
+            Some(_) => {
+                let mut nothing = crate::solve::NoObserver;
+                let n = model.state_names.len();
+                let mut switching = super::switching::Switching::new(model, regimen, n, &mut nothing);
+                crate::solve::simulate_observed(&mut model.system(), &problem, options, &mut switching)
+            }
+        }
     }
 
     /// Evaluates the output columns `columns` (indices into `output_names`, in the order

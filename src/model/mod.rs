@@ -1,6 +1,7 @@
 //! Model files: the TOML schema, its validation (every problem reported at once, with spans)
 //! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
 
+mod adaptive;
 mod compile;
 mod jacobian;
 mod derived_parameters;
@@ -12,6 +13,7 @@ mod regimen_parameters;
 mod regimens;
 mod sections;
 mod solver;
+mod switching;
 mod trace;
 
 pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
@@ -180,6 +182,8 @@ pub struct RegimenSpec {
     pub doses: Vec<DoseSpec>,
     /// Parameter overrides while this regimen runs (`parameters = { … }`), in file order.
     pub parameters: Vec<RegimenParameter>,
+    /// Switches and rules of an adaptive regimen.
+    pub adaptive: Option<adaptive::AdaptiveSpec>,
 }
 
 /// `[relapse]`: how tumour burden and relapse are read from the model.

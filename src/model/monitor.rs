@@ -280,7 +280,10 @@ impl CompiledModel {
             output_times: &times,
         };
         let mut locator = EventLocator::new(self.watch_functions(), n + q);
-        let mut solution = simulate_observed(&mut system, &problem, options, &mut locator)?;
+        let mut switching = super::switching::Switching::new(self, regimen, n + q, &mut locator);
+        let solved = simulate_observed(&mut system, &problem, options, &mut switching);
+        let dosing = switching.into_record();
+        let mut solution = solved?;
         // The integrator records every output time; this guards the API against a bug, not input.
         let rows = solution.times.len();
         let final_state = rows
@@ -299,8 +302,10 @@ impl CompiledModel {
             final_values: locator.last_values(),
             integrals: &final_state[n..],
         };
+        let mut metrics = metrics::compute(&self.monitor.watchlist, &run);
+        metrics.dosing = dosing;
         let measurement = Measurement {
-            metrics: metrics::compute(&self.monitor.watchlist, &run),
+            metrics,
             stats: solution.stats,
             warnings: solution.warnings.clone(),
         };

@@ -6,7 +6,7 @@ use super::reader::{Reader, Value, span_of};
 use super::{DoseSpec, InfusionSpec, RegimenSpec, StateVariable};
 use crate::diagnostic::{Diagnostic, Span};
 
-const DOSE_KEYS: [&str; 9] = [
+const DOSE_KEYS: [&str; 10] = [
     "target",
     "amount",
     "start",
@@ -16,6 +16,7 @@ const DOSE_KEYS: [&str; 9] = [
     "rate",
     "lag",
     "bioavailability",
+    "while",
 ];
 
 pub(super) fn read_regimens(
@@ -38,7 +39,11 @@ pub(super) fn read_regimens(
         if dotted_name(reader, name, regimen) {
             continue;
         }
-        reader.check_keys(regimen, &["title", "doses", "parameters"], &context);
+        reader.check_keys(
+            regimen,
+            &["title", "doses", "parameters", "switches", "rules"],
+            &context,
+        );
         let title = regimen.get("title").and_then(|v| reader.string(v, "`title`"));
         let doses = match regimen.get("doses") {
             Some(v) => read_doses(reader, v, states, &context),
@@ -54,11 +59,13 @@ pub(super) fn read_regimens(
             .get("parameters")
             .map(|v| super::regimen_parameters::read(reader, v, &context))
             .unwrap_or_default();
+        let adaptive = super::adaptive::read_adaptive(reader, regimen, span_of(key), &context);
         regimens.push(RegimenSpec {
             name: name.to_string(),
             title,
             doses,
             parameters,
+            adaptive,
         });
     }
     regimens

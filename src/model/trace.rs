@@ -89,7 +89,9 @@ impl CompiledModel {
             y: vec![0.0; self.state_names.len()],
             trace: Trace::default(),
         };
-        simulate_observed(&mut self.system(), &problem, options, &mut recorder)?;
+        let n = self.state_names.len();
+        let mut switching = super::switching::Switching::new(self, regimen, n, &mut recorder);
+        simulate_observed(&mut self.system(), &problem, options, &mut switching)?;
         Ok(recorder.trace)
     }
 }

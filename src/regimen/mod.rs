@@ -4,6 +4,8 @@
 //! `rate` it scales the duration (amount·F / rate), for one given by `duration` it scales the
 //! rate (amount·F / duration). Lag shifts every administration time.
 
+pub mod adaptive;
+
 /// How a dose enters its target state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Infusion {
@@ -43,6 +45,8 @@ pub struct Regimen {
     pub title: Option<String>,
     /// Doses in file order.
     pub doses: Vec<Dose>,
+    /// Switches, rules and dose gates of an adaptive regimen.
+    pub adaptive: Option<adaptive::Adaptive>,
 }
 
 /// What happens at an event time.
@@ -172,6 +176,7 @@ impl Regimen {
             name: "untreated".to_string(),
             title: None,
             doses: Vec::new(),
+            adaptive: None,
         }
     }
 
@@ -325,6 +330,7 @@ mod tests {
             name: "r".into(),
             title: None,
             doses: vec![dose(None)],
+            adaptive: None,
         };
         let ev = r.schedule();
         assert_eq!(ev.len(), 2);
@@ -345,6 +351,7 @@ mod tests {
             name: "d".into(),
             title: None,
             doses: vec![dose(Some(Infusion::Duration(2.0)))],
+            adaptive: None,
         };
         let ev = by_duration.schedule();
         assert_eq!(
@@ -360,6 +367,7 @@ mod tests {
             name: "r".into(),
             title: None,
             doses: vec![dose(Some(Infusion::Rate(40.0)))],
+            adaptive: None,
         };
         let ev = by_rate.schedule();
         assert_eq!(
@@ -378,6 +386,7 @@ mod tests {
             name: "r".into(),
             title: None,
             doses,
+            adaptive: None,
         }
     }
 
