@@ -1,5 +1,7 @@
 //! Integration of a model through a dose schedule: explicit embedded Runge–Kutta methods
-//! (DOPRI5, DOP853) with dense output, step-size control and hard stops at every event.
+//! (DOPRI5, DOP853), the Rosenbrock method Rodas5P for stiff problems, and automatic switching
+//! between DOPRI5 and Rodas5P, all with dense output, step-size control and hard stops at every
+//! event.
 //!
 //! Dose semantics: a bolus at time t is applied before integrating forward from t, so output at
 //! a dose time shows the post-dose state; several events at one time are applied in schedule
@@ -7,15 +9,19 @@
 //! segment shorter than `t` resolves (events a few ulps apart, not merged by a schedule) is
 //! crossed in one step.
 
+mod auto;
 mod controller;
 mod dop853;
 mod dopri5;
 mod events;
 mod integrator;
+mod linear;
 mod method;
 mod observer;
 mod options;
 mod quadrature;
+mod rodas5p;
+mod rosenbrock;
 mod tableau;
 
 pub use controller::{StepController, StepDecision};
@@ -85,6 +91,14 @@ pub struct SolverStats {
     pub rhs_evaluations: u64,
     /// Integration segments (intervals between events).
     pub segments: u64,
+    /// Accepted steps taken by the implicit (Rosenbrock) method; the rest were explicit.
+    pub implicit_steps: u64,
+    /// Changes of method under `auto` (explicit → stiff and back).
+    pub method_switches: u64,
+    /// Jacobian evaluations (implicit method only).
+    pub jacobian_evaluations: u64,
+    /// LU factorisations of the iteration matrix (implicit method only).
+    pub factorisations: u64,
 }
 
 /// Something worth telling the user that did not stop the run.
