@@ -23,7 +23,7 @@ mod stiff {
 }
 
 use relapse::solve::{Method, OdeSystem, Problem, Solution, SolverOptions, StepMode, simulate};
-use stiff::systems::{Linear2, ProtheroRobinson, Robertson, VanDerPol};
+use stiff::systems::{FadingStiffness, Linear2, ProtheroRobinson, Robertson, VanDerPol};
 
 fn fixed(n: usize, h: f64) -> SolverOptions {
     let mut options = SolverOptions::new(n);
@@ -137,7 +137,11 @@ fn adaptive(method: Method, n: usize, rtol: f64, atol: f64) -> SolverOptions {
 
 #[test]
 fn robertson_matches_the_test_set_reference() {
-    let reference = [0.2083340149701255e-7, 0.8333360770334713e-13, 0.999_999_979_166_505];
+    let reference = [
+        0.2083340149701255e-7,
+        0.8333360770334713e-13,
+        0.999_999_979_166_505,
+    ];
     let options = adaptive(Method::Rodas5P, 3, 1e-8, 1e-14);
     let s = solve_at(&mut Robertson, &[1.0, 0.0, 0.0], &[1e11], &options);
     for (y, r) in s.states.iter().zip(reference) {
@@ -158,4 +162,161 @@ fn van_der_pol_matches_the_test_set_reference() {
     }
     let st = s.stats;
     assert_eq!((st.accepted_steps, st.rejected_steps), (1940, 18), "{st:?}");
+}
+
+#[test]
+fn auto_takes_exactly_the_dopri5_steps_on_a_non_stiff_problem() {
+    // ExpSin has a Jacobian, so auto could switch; the stiffness test never fires on it.
+    let times: Vec<f64> = (0..=100).map(|i| f64::from(i) * 0.1).collect();
+    let dopri5 = solve_at(
+        &mut ExpSin,
+        &[1.0],
+        &times,
+        &adaptive(Method::Dopri5, 1, 1e-8, 1e-10),
+    );
+    let auto = solve_at(
+        &mut ExpSin,
+        &[1.0],
+        &times,
+        &adaptive(Method::Auto, 1, 1e-8, 1e-10),
+    );
+    assert_eq!(auto, dopri5);
+}
+
+#[test]
+fn auto_hands_a_stiff_stretch_to_rodas5p_and_returns_when_it_fades() {
+    // Exact y = cos t; rtol 1e-6: measured max errors ~6e-7 for all three methods, so 1e-5
+    // bounds the global error (interpolated outputs included) with margin while catching a
+    // discontinuous dense output at a switch (errors of order the step's change, ≥ 1e-3).
+    let times: Vec<f64> = (1..=400).map(|i| f64::from(i) * 0.1).collect();
+    let run = |method| {
+        let s = solve_at(
+            &mut FadingStiffness,
+            &[1.0],
+            &times,
+            &adaptive(method, 1, 1e-6, 1e-9),
+        );
+        let e = s.times.iter().zip(&s.states).map(|(t, y)| (y - t.cos()).abs());
+        (e.fold(0.0, f64::max), s.stats)
+    };
+    let (error, auto) = run(Method::Auto);
+    let (_, dopri5) = run(Method::Dopri5);
+    let (_, rodas) = run(Method::Rodas5P);
+    assert!(error <= 1e-5, "max error {error:e}");
+    assert_eq!(auto.method_switches, 2, "{auto:?}");
+    assert!(auto.implicit_steps > 0 && auto.implicit_steps < auto.accepted_steps);
+    assert_eq!(
+        (auto.jacobian_evaluations, dopri5.jacobian_evaluations),
+        (auto.implicit_steps, 0)
+    );
+    // Work snapshot: DOPRI5 20,912 RHS evaluations, Rodas5P 3,325, auto 3,096 (today's numbers).
+    assert_eq!(
+        (
+            dopri5.rhs_evaluations,
+            rodas.rhs_evaluations,
+            auto.rhs_evaluations
+        ),
+        (20912, 3325, 3096)
+    );
+}
+
+#[test]
+fn auto_solves_robertson_and_van_der_pol_to_the_reference() {
+    let reference = [
+        0.2083340149701255e-7,
+        0.8333360770334713e-13,
+        0.999_999_979_166_505,
+    ];
+    let s = solve_at(
+        &mut Robertson,
+        &[1.0, 0.0, 0.0],
+        &[1e11],
+        &adaptive(Method::Auto, 3, 1e-8, 1e-14),
+    );
+    for (y, r) in s.states.iter().zip(reference) {
+        assert!((y - r).abs() <= 1e-6 * r, "{:?} vs {reference:?}", s.states);
+    }
+    // Work snapshot (today's numbers): explicit until the stiffness test fires, then Rodas5P.
+    assert_eq!(
+        (
+            s.stats.accepted_steps,
+            s.stats.implicit_steps,
+            s.stats.method_switches
+        ),
+        (4430, 541, 1)
+    );
+    let reference = [0.1706167732170483e1, -0.8928097010247975];
+    let s = solve_at(
+        &mut VanDerPol { eps: 1e-6 },
+        &[2.0, 0.0],
+        &[2.0],
+        &adaptive(Method::Auto, 2, 1e-8, 1e-8),
+    );
+    for (y, r) in s.states.iter().zip(reference) {
+        assert!((y - r).abs() <= 1e-5 * r.abs(), "{:?} vs {reference:?}", s.states);
+    }
+    // Rodas5P alone: 1,940 steps and 15,648 RHS evaluations; auto switches at each relaxation
+    // jump (explicit there) and back: 2,072 steps, 16,240 evaluations (today's numbers).
+    let st = s.stats;
+    assert_eq!(
+        (st.accepted_steps, st.implicit_steps, st.method_switches),
+        (2072, 1826, 5)
+    );
+    assert_eq!(st.rhs_evaluations, 16240);
+}
+
+/// Robertson without its Jacobian.
+struct RobertsonWithoutJacobian;
+
+impl OdeSystem for RobertsonWithoutJacobian {
+    fn dimension(&self) -> usize {
+        3
+    }
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        Robertson.rhs(t, y, dy);
+    }
+}
+
+#[test]
+fn without_a_jacobian_auto_stays_explicit_and_rodas5p_refuses() {
+    let problem = Problem {
+        initial_state: &[1.0, 0.0, 0.0],
+        events: &[],
+        t_end: 1.0,
+        output_times: &[1.0],
+    };
+    let run = |method| {
+        simulate(
+            &mut RobertsonWithoutJacobian,
+            &problem,
+            &adaptive(method, 3, 1e-6, 1e-10),
+        )
+    };
+    assert_eq!(run(Method::Auto), run(Method::Dopri5));
+    let e = run(Method::Rodas5P).unwrap_err().to_string();
+    assert!(e.contains("`rodas5p` needs the Jacobian"), "{e}");
+    // A Jacobian without ∂f/∂t on a system that does not say it is autonomous: refused too.
+    struct NoTimePartial;
+    impl OdeSystem for NoTimePartial {
+        fn dimension(&self) -> usize {
+            1
+        }
+        fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+            dy[0] = -y[0] + t;
+        }
+        fn jacobian(&mut self, _t: f64, _y: &[f64], jac: &mut [f64]) -> bool {
+            jac[0] = -1.0;
+            true
+        }
+    }
+    let problem = Problem {
+        initial_state: &[1.0],
+        ..problem
+    };
+    let e = simulate(
+        &mut NoTimePartial,
+        &problem,
+        &adaptive(Method::Rodas5P, 1, 1e-6, 1e-10),
+    );
+    assert!(e.unwrap_err().to_string().contains("∂f/∂t"));
 }

@@ -126,6 +126,10 @@ impl RungeKutta for Auto {
         self.implicit.linear_work()
     }
 
+    fn switches(&self) -> bool {
+        true
+    }
+
     fn switch_to_stiff(&mut self) -> Option<StepController> {
         if self.stiff {
             return None;

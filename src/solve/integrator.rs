@@ -378,7 +378,9 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             Some((controller, h)) => {
                 self.controller = controller;
                 self.stats.method_switches += 1;
-                self.stiff_count = 0;
+                // Stiffness stays suspected: the test runs on every step until it clears, so a
+                // stiff stretch after a non-stiff one is caught within STIFF_VERDICTS steps.
+                self.stiff_count = 1;
                 self.non_stiff_count = 0;
                 h
             }
@@ -517,7 +519,13 @@ impl<'o, M: RungeKutta> Run<'o, M> {
     }
 
     fn test_stiffness(&mut self, t: f64, h: f64) {
-        if !self.stats.accepted_steps.is_multiple_of(STIFFNESS_TEST_INTERVAL) && self.stiff_count == 0 {
+        // A switching method tests every step: the test only reads the stages, so the steps
+        // stay DOPRI5's until it fires, and a stiff problem is handed over within STIFF_VERDICTS
+        // steps instead of up to STIFFNESS_TEST_INTERVAL.
+        if !self.stats.accepted_steps.is_multiple_of(STIFFNESS_TEST_INTERVAL)
+            && self.stiff_count == 0
+            && !self.method.switches()
+        {
             return;
         }
         if self.method.stiffness_estimate(h, self.options.atol.len()) > self.method.stiffness_bound() {

@@ -117,6 +117,10 @@ pub(crate) trait RungeKutta: super::observer::Interpolant {
     fn linear_work(&self) -> LinearWork {
         LinearWork::default()
     }
+    /// True if the method switches between an explicit and a stiff method by itself.
+    fn switches(&self) -> bool {
+        false
+    }
     /// Called when the stiffness test has fired repeatedly. A method that can hand over to a
     /// stiff method (automatic switching) does so and returns the controller for it; the
     /// default cannot (and the run warns instead).

@@ -115,3 +115,32 @@ impl OdeSystem for VanDerPol {
         true
     }
 }
+
+/// y' = −λ(t)(y − cos t) − sin t with λ(t) = 10⁴·e^{−t} + 1: exact y = cos t from y(0) = 1,
+/// stiff early (λ = 10⁴), non-stiff from t ≈ 10 on (λ → 1).
+pub struct FadingStiffness;
+
+impl FadingStiffness {
+    fn lambda(t: f64) -> f64 {
+        1e4 * (-t).exp() + 1.0
+    }
+}
+
+impl OdeSystem for FadingStiffness {
+    fn dimension(&self) -> usize {
+        1
+    }
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        dy[0] = -Self::lambda(t) * (y[0] - t.cos()) - t.sin();
+    }
+    fn jacobian(&mut self, t: f64, _y: &[f64], jac: &mut [f64]) -> bool {
+        jac[0] = -Self::lambda(t);
+        true
+    }
+    fn time_partial(&mut self, t: f64, y: &[f64], dfdt: &mut [f64]) -> bool {
+        // ∂/∂t of −λ(t)(y − cos t) − sin t, with λ' = −10⁴e^{−t}.
+        let dlambda = -1e4 * (-t).exp();
+        dfdt[0] = -dlambda * (y[0] - t.cos()) - Self::lambda(t) * t.sin() - t.cos();
+        true
+    }
+}
