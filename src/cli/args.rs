@@ -58,6 +58,10 @@ pub(crate) enum MethodArg {
     Dopri5,
     /// Dormand–Prince 8(5,3).
     Dop853,
+    /// Rodas5P, a Rosenbrock method for stiff models (needs the model's Jacobian).
+    Rodas5p,
+    /// DOPRI5, switching to Rodas5P where the model is stiff.
+    Auto,
 }
 
 /// Solver flags shared by every command that simulates.
@@ -281,6 +285,8 @@ impl From<MethodArg> for relapse::solve::Method {
         match m {
             MethodArg::Dopri5 => Self::Dopri5,
             MethodArg::Dop853 => Self::Dop853,
+            MethodArg::Rodas5p => Self::Rodas5P,
+            MethodArg::Auto => Self::Auto,
         }
     }
 }

@@ -12,7 +12,7 @@ use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
 use super::settings::RunSettings;
-use super::simulate::refuse_to_overwrite;
+use super::simulate::{refuse_to_overwrite, report_warnings};
 use super::{CliError, Prepared, prepare};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
@@ -41,6 +41,7 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
             let measured = compiled
                 .measure(regimen, settings.t_end, &settings.options)
                 .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+            report_warnings(&regimen.name, &measured.warnings, settings.options.method)?;
             metrics.push(measured.metrics);
         }
     }
@@ -75,6 +76,10 @@ pub(crate) fn write_figure(
                 GRID_POINTS,
             )
             .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+        // The same steps as the measured runs: their warnings were reported with the metrics.
+        if metrics.is_empty() {
+            report_warnings(&regimen.name, &trace.warnings, context.settings.options.method)?;
+        }
         traces.push(trace);
     }
     let figure = figure(context, args, &traces, metrics)?;

@@ -5,7 +5,9 @@
 use super::CompiledModel;
 use crate::expr::Program;
 use crate::regimen::Regimen;
-use crate::solve::{DenseStep, Observer, Problem, SolveError, SolverOptions, simulate_observed};
+use crate::solve::{
+    DenseStep, Observer, Problem, SolveError, SolverOptions, SolverWarning, simulate_observed,
+};
 
 /// Output values along a run.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -14,6 +16,8 @@ pub struct Trace {
     pub times: Vec<f64>,
     /// One row per time: the outputs, then the relapse observable if the model has one.
     pub rows: Vec<Vec<f64>>,
+    /// The solver's warnings for the run (e.g. stiffness).
+    pub warnings: Vec<SolverWarning>,
 }
 
 struct TraceRecorder {
@@ -85,7 +89,8 @@ impl CompiledModel {
             y: vec![0.0; self.state_names.len()],
             trace: Trace::default(),
         };
-        simulate_observed(&mut self.system(), &problem, options, &mut recorder)?;
+        let solution = simulate_observed(&mut self.system(), &problem, options, &mut recorder)?;
+        recorder.trace.warnings = solution.warnings;
         Ok(recorder.trace)
     }
 }
