@@ -28,6 +28,12 @@ def measured(group, name):
     return (root / group / name / "new" / "estimates.json").exists()
 
 
+stiff = [
+    ("stiff (Robertson): dopri5 / rodas5p", ("stiff", "dopri5"), ("stiff", "rodas5p"), None),
+    ("stiff (Robertson): auto / rodas5p", ("stiff", "auto"), ("stiff", "rodas5p"), None),
+]
+population += stiff
+
 # Either bench may have run alone: print the ratios whose two sides were measured.
 pairs = [p for p in pairs + population if measured(*p[1]) and measured(*p[2])]
 for label, a, b, target in pairs:
