@@ -31,6 +31,8 @@ def measured(group, name):
 stiff = [
     ("stiff (Robertson): dopri5 / rodas5p", ("stiff", "dopri5"), ("stiff", "rodas5p"), None),
     ("stiff (Robertson): auto / rodas5p", ("stiff", "auto"), ("stiff", "rodas5p"), None),
+    ("persister: auto / dopri5", ("persister", "auto"), ("persister", "dopri5"), None),
+    ("persister: rodas5p / dopri5", ("persister", "rodas5p"), ("persister", "dopri5"), None),
 ]
 population += stiff
 
