@@ -320,3 +320,74 @@ fn without_a_jacobian_auto_stays_explicit_and_rodas5p_refuses() {
     );
     assert!(e.unwrap_err().to_string().contains("∂f/∂t"));
 }
+
+/// g(t, y) = y₀: watched for crossings and integrated (its AUC).
+struct FirstState;
+
+impl relapse::solve::EventFunctions for FirstState {
+    fn count(&self) -> usize {
+        1
+    }
+    fn eval(&mut self, _t: f64, y: &[f64], out: &mut [f64]) {
+        out[0] = y[0];
+    }
+    fn jacobian(&mut self, _t: f64, y: &[f64], jac: &mut [f64]) -> bool {
+        jac.iter_mut().for_each(|v| *v = 0.0);
+        jac[0] = 1.0;
+        debug_assert_eq!(jac.len(), y.len());
+        true
+    }
+    fn time_partial(&mut self, _t: f64, _y: &[f64], out: &mut [f64]) -> bool {
+        out[0] = 0.0;
+        true
+    }
+}
+
+#[test]
+fn events_extrema_and_integrals_are_located_on_the_stiff_dense_output() {
+    // y = cos t exactly: zeros at π/2 + kπ, extrema ±1 at kπ, ∫₀^40 y dt = sin 40. At rtol 1e-8
+    // the state error is ~1e-8, so crossing times (|y'| ≥ 1 there) and values must agree to
+    // 1e-6; a crossing found from a wrong (e.g. linear) interpolant between steps of size ~1
+    // misses by ~1e-2.
+    use relapse::solve::{EventLocator, WithQuadratures, simulate_observed};
+    for method in [Method::Rodas5P, Method::Auto] {
+        let mut system = WithQuadratures {
+            system: FadingStiffness,
+            integrands: FirstState,
+        };
+        let mut locator = EventLocator::new(FirstState, 2);
+        let problem = Problem {
+            initial_state: &[1.0, 0.0],
+            events: &[],
+            t_end: 40.0,
+            output_times: &[40.0],
+        };
+        let options = adaptive(method, 1, 1e-8, 1e-10);
+        let s = simulate_observed(&mut system, &problem, &options, &mut locator).unwrap();
+        assert!(
+            (s.states[1] - 40f64.sin()).abs() <= 1e-6,
+            "{method:?}: ∫ = {}",
+            s.states[1]
+        );
+        let crossings = locator.crossings();
+        assert_eq!(crossings.len(), 13, "{method:?}");
+        for (k, c) in crossings.iter().enumerate() {
+            let exact = std::f64::consts::FRAC_PI_2 + std::f64::consts::PI * k as f64;
+            assert!(
+                (c.t - exact).abs() <= 1e-6,
+                "{method:?}: crossing {k} at {} vs {exact}",
+                c.t
+            );
+        }
+        assert!((locator.minima()[0].value + 1.0).abs() <= 1e-6, "{method:?}");
+        assert!((locator.maxima()[0].value - 1.0).abs() <= 1e-6, "{method:?}");
+        // The integral is kept out of error control: the steps are those of the model alone.
+        let alone = solve_at(&mut FadingStiffness, &[1.0], &[40.0], &options).stats;
+        let st = s.stats;
+        assert_eq!(
+            (st.accepted_steps, st.rejected_steps, st.implicit_steps),
+            (alone.accepted_steps, alone.rejected_steps, alone.implicit_steps),
+            "{method:?}"
+        );
+    }
+}
