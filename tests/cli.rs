@@ -256,7 +256,7 @@ fn stiffness_is_detected_and_reported_as_a_warning() {
     relapse()
         .arg("simulate")
         .arg(&model)
-        .args(["--t-end", "5"])
+        .args(["--t-end", "5", "--method", "dopri5"])
         .assert()
         .success()
         .stderr(
@@ -267,7 +267,7 @@ fn stiffness_is_detected_and_reported_as_a_warning() {
     relapse()
         .arg("plot")
         .arg(&model)
-        .args(["--t-end", "5", "--out"])
+        .args(["--t-end", "5", "--method", "dopri5", "--out"])
         .arg(dir.path().join("stiff.svg"))
         .assert()
         .success()

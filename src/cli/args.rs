@@ -54,13 +54,13 @@ pub(crate) struct CheckArgs {
 /// Integration method names for `--method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum MethodArg {
-    /// Dormand–Prince 5(4) (default).
+    /// Dormand–Prince 5(4).
     Dopri5,
     /// Dormand–Prince 8(5,3).
     Dop853,
     /// Rodas5P, a Rosenbrock method for stiff models (needs the model's Jacobian).
     Rodas5p,
-    /// DOPRI5, switching to Rodas5P where the model is stiff.
+    /// DOPRI5, switching to Rodas5P where the model is stiff (default).
     Auto,
 }
 
