@@ -593,6 +593,7 @@ fn a_cohort_returns_patients_in_order_whatever_the_thread_count() {
         t_end: 100.0,
         options,
         grid: Some(vec![0.0, 50.0, 100.0]),
+        engine: relapse::model::Engine::Bytecode,
     };
     let cohort = Cohort {
         model: &model,

@@ -48,9 +48,20 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         settings: &settings,
         regimens: &regimens,
     };
+    let figure_args = FigureArgs {
+        time_unit: args.time_unit,
+        panels: args.panels.clone(),
+        data: args.data.clone(),
+        ..FigureArgs::default()
+    };
+    // Checked before any solving: the unit, and a figure too small for its rug and panels.
+    let time_factor = match args.time_unit {
+        Some(unit) => relapse::units::conversion(model.time_unit.as_deref(), unit.into())
+            .map_err(|e| CliError::Usage(format!("`--time-unit`: {e}")))?,
+        None => 1.0,
+    };
     if args.plot.is_some() {
-        // A figure too small for its dose-rug rows is refused before any solving.
-        check_figure(&context, &FigureArgs::default())?;
+        check_figure(&context, &figure_args)?;
     }
     let mut results = Vec::with_capacity(regimens.len());
     for regimen in &regimens {
@@ -61,17 +72,22 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         results.push(measured.metrics);
     }
     set_delays(&mut results, baseline);
+    if let Some(plot) = &args.plot {
+        write_figure(&context, &figure_args, &results, (plot, &args.model))?;
+    }
+    // Tables, CSV and JSON alike show times (and time integrals) in the shown unit.
+    results.iter_mut().for_each(|m| m.scale_time(time_factor));
     let report = MetricsReport {
         model: &model.name,
-        t_end: settings.t_end,
+        t_end: settings.t_end * time_factor,
         baseline: &regimens[baseline].name,
-        time_unit: model.time_unit.as_deref(),
+        time_unit: match args.time_unit {
+            Some(unit) => Some(relapse::units::TimeUnit::from(unit).name()),
+            None => model.time_unit.as_deref(),
+        },
         watchlist,
         regimens: &results,
     };
-    if let Some(plot) = &args.plot {
-        write_figure(&context, &FigureArgs::default(), &results, (plot, &args.model))?;
-    }
     let format = args
         .format
         .map(Into::into)

@@ -5,13 +5,17 @@ pub(crate) mod args;
 mod compare;
 pub(crate) mod console;
 mod figure;
+mod figure_extras;
 mod merge;
+mod observed;
 mod outputs;
+mod panels;
 mod population;
 mod render;
 mod settings;
 pub(crate) mod signals;
 mod simulate;
+mod watch;
 
 use std::io::Read;
 use std::path::Path;
@@ -82,6 +86,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plot(args) => figure::run(&args),
         Command::Population(args) => population::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }
 
@@ -199,6 +204,9 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
             ));
         }
     };
+    if let Err(e) = compiled.use_engine(settings.engine) {
+        console::stderr(&format!("warning: {e}; using the bytecode interpreter\n"))?;
+    }
     let regimens = simulate::select_regimens(&compiled, &solver.regimens)?;
     let prepared = Prepared {
         model,

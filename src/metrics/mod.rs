@@ -15,6 +15,7 @@
 //!   time), AUC, and time above an optional target.
 
 mod compute;
+mod time_scale;
 
 pub use compute::{RegimenRun, compute};
 

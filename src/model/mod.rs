@@ -3,6 +3,7 @@
 
 mod compile;
 mod monitor;
+mod plot_section;
 mod population;
 mod reader;
 mod regimens;
@@ -10,8 +11,9 @@ mod sections;
 mod solver;
 mod trace;
 
-pub use compile::{CompiledModel, ModelSystem, NonFiniteOutput, ParameterOverride};
+pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
+pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
 pub use trace::Trace;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -211,6 +213,8 @@ pub struct Model {
     pub relapse: Option<RelapseSpec>,
     /// `[population]`, if given.
     pub population: Option<crate::population::PopulationSpec>,
+    /// `[plot]`, if given.
+    pub plot: Option<PlotSpec>,
     /// Warnings found while loading.
     pub warnings: Vec<Diagnostic>,
 }

@@ -10,7 +10,7 @@ use super::{Derived, Model, Output, Parameter, StateVariable};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::expr::{Expr, ExprKind, is_reserved};
 
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
     "model",
     "parameters",
     "states",
@@ -21,6 +21,7 @@ const SECTIONS: [&str; 10] = [
     "regimens",
     "relapse",
     "population",
+    "plot",
 ];
 
 /// Reads a whole file. `None` only when the TOML itself does not parse.
@@ -57,6 +58,12 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
     let regimens = super::regimens::read_regimens(reader, section("regimens"), &states);
     let relapse = super::solver::read_relapse(reader, section("relapse"));
     let population = super::population::read_population(reader, section("population"), &parameters);
+    let series = super::plot_section::Series {
+        outputs: &outputs,
+        states: &states,
+        derived: &derived,
+    };
+    let plot = super::plot_section::read_plot(reader, section("plot"), &series);
     Model {
         name,
         title,
@@ -70,6 +77,7 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
         regimens,
         relapse,
         population,
+        plot,
         warnings: Vec::new(),
     }
 }

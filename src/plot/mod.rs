@@ -18,7 +18,9 @@ mod decimate;
 mod draw;
 mod layout;
 mod legend;
+mod observed;
 mod output;
+mod panels;
 mod population;
 mod ticks;
 
@@ -26,6 +28,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 pub use layout::{Layout, MAX_PIXELS, MAX_SIDE, check_canvas};
+pub use observed::Observation;
 pub use population::{PopulationFigure, PopulationLayout, SurvivalArm, render_population};
 pub use ticks::nice_times;
 
@@ -73,7 +76,7 @@ pub struct Marker {
 }
 
 /// One panel with a shared time axis.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Panel {
     /// y-axis title (with unit).
     pub y_label: String,
@@ -85,6 +88,8 @@ pub struct Panel {
     pub levels: Vec<Level>,
     /// Point markers.
     pub markers: Vec<Marker>,
+    /// Measurements drawn as points (with error bars when they have bounds).
+    pub observations: Vec<Observation>,
 }
 
 /// One administration in the dose rug.
@@ -113,6 +118,8 @@ pub struct Figure {
     pub main: Panel,
     /// The exposure panel, if any.
     pub exposure: Option<Panel>,
+    /// Extra panels below the exposure panel (`--panels`, `[plot] panels`), in order.
+    pub panels: Vec<Panel>,
     /// The dose rug.
     pub doses: Vec<DoseMark>,
     /// Size in pixels.
@@ -159,6 +166,12 @@ pub enum SizeError {
     TooManyRows {
         /// Dose-rug rows of the figure.
         rows: usize,
+    },
+    /// So many extra panels that no accepted canvas is tall enough.
+    #[error("{panels} extra panels need a canvas taller than {MAX_SIDE} pixels: draw fewer panels")]
+    TooManyPanels {
+        /// Extra panels of the figure.
+        panels: usize,
     },
     /// Below the minimum of a population figure's [`PopulationLayout`].
     #[error(
