@@ -37,6 +37,7 @@ stiff = [
     ("stiff (Robertson): auto / rodas5p", ("stiff", "auto"), ("stiff", "rodas5p"), None),
     ("persister: auto / dopri5", ("persister", "auto"), ("persister", "dopri5"), None),
     ("persister: rodas5p / dopri5", ("persister", "rodas5p"), ("persister", "dopri5"), None),
+    ("persister to day 200 (not stiff): auto / dopri5", ("persister_200d", "auto"), ("persister_200d", "dopri5"), None),
 ]
 population += stiff
 

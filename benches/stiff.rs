@@ -197,6 +197,22 @@ fn persister(c: &mut Criterion) {
         });
     }
     group.finish();
+    // The first 200 days are not stiff: auto takes DOPRI5's steps, and the time ratio is the
+    // cost of running the stiffness test on every step.
+    let problem = Problem {
+        t_end: 200.0,
+        output_times: &times[..=200],
+        ..problem
+    };
+    let mut group = c.benchmark_group("persister_200d");
+    for method in [Method::Dopri5, Method::Auto] {
+        let s = simulate(&mut Persister, &problem, &options(method)).expect("solves");
+        report("persister to day 200", method, &s.stats);
+        group.bench_function(method.name(), |b| {
+            b.iter(|| black_box(simulate(&mut Persister, &problem, &options(method)).expect("solves")))
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, stiff, persister);

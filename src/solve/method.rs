@@ -138,6 +138,12 @@ pub(crate) trait RungeKutta: super::observer::Interpolant {
 /// Euclidean norm of `values`, scaled by the largest magnitude so that the squares neither
 /// overflow nor underflow (rates of 1e300 per time unit are fine); 0 for no values.
 pub(crate) fn norm(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    // One plain pass when the squares neither overflow nor underflow (the usual case: `auto`
+    // runs this on every step); the scaled two-pass form otherwise.
+    let sum: f64 = values.clone().map(|v| v * v).sum();
+    if sum.is_finite() && sum >= f64::MIN_POSITIVE / f64::EPSILON {
+        return sum.sqrt();
+    }
     let largest = values.clone().fold(0.0, |m: f64, v| m.max(v.abs()));
     if largest == 0.0 || !largest.is_finite() {
         return largest;
