@@ -3,18 +3,20 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use relapse::export::RunProvenance;
 use relapse::metrics::RegimenMetrics;
 use relapse::model::{CompiledModel, Model, Trace};
 use relapse::plot::{
-    Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render, rug_row_count,
+    Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render_with_metadata, rug_row_count,
 };
 use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
 pub(crate) use super::figure_extras::{DEFAULT_SIZE, Extras, shown_time_unit};
+use super::provenance::{image_metadata, run_provenance};
 use super::settings::RunSettings;
 use super::simulate::{refuse_to_overwrite, report_warnings};
-use super::{CliError, Prepared, prepare};
+use super::{CliError, Prepared, prepare_with_source};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
 pub(crate) const GRID_POINTS: usize = 1500;
@@ -26,17 +28,22 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
     );
     relapse::plot::check_canvas(early.0, early.1).map_err(usage)?;
     let _reserved = super::outputs::reserve_figure(&args.model, &args.out)?;
-    let Prepared {
-        model,
-        settings,
-        compiled,
-        regimens,
-    } = prepare(&args.model, &args.solver)?;
+    let (
+        Prepared {
+            model,
+            settings,
+            compiled,
+            regimens,
+        },
+        source,
+    ) = prepare_with_source(&args.model, &args.solver)?;
+    let provenance = run_provenance(&source, &settings, &compiled);
     let context = Context {
         model: &model,
         compiled: &compiled,
         settings: &settings,
         regimens: &regimens,
+        provenance: &provenance,
     };
     // The minimum canvas depends on the figure's rows and panels, known before any solving.
     check_figure(&context, &args.figure)?;
@@ -59,6 +66,8 @@ pub(crate) struct Context<'a> {
     pub(crate) compiled: &'a CompiledModel,
     pub(crate) settings: &'a RunSettings,
     pub(crate) regimens: &'a [Regimen],
+    /// Embedded in the image's metadata.
+    pub(crate) provenance: &'a RunProvenance,
 }
 
 /// Builds and writes the figure; `metrics` (one per regimen, or empty) place the markers.
@@ -69,6 +78,18 @@ pub(crate) fn write_figure(
     (out, model_path): (&Path, &Path),
 ) -> Result<(), CliError> {
     refuse_to_overwrite(out, model_path)?;
+    let figure = build_figure(context, args, metrics)?;
+    let metadata = image_metadata(context.provenance.to_json());
+    render_with_metadata(&figure, out, &metadata).map_err(plot_error)
+}
+
+/// The figure of `context`'s regimens: each is traced, `metrics` (one per regimen, or empty)
+/// place the markers.
+pub(crate) fn build_figure(
+    context: &Context<'_>,
+    args: &FigureArgs,
+    metrics: &[RegimenMetrics],
+) -> Result<Figure, CliError> {
     let extras = check_figure(context, args)?;
     let factor = extras.time_factor;
     let mut traces = Vec::with_capacity(context.regimens.len());
@@ -95,10 +116,15 @@ pub(crate) fn write_figure(
     shown_metrics.iter_mut().for_each(|m| m.scale_time(factor));
     let mut figure = figure(context, args, &traces, &shown_metrics)?;
     extras.apply(context, &mut figure)?;
-    render(&figure, out).map_err(|e| match e {
+    Ok(figure)
+}
+
+/// A plot error as a usage error (format, canvas, time axis) or an I/O error.
+pub(crate) fn plot_error(e: PlotError) -> CliError {
+    match e {
         PlotError::UnknownFormat(_) | PlotError::Size(_) | PlotError::TimeAxis(_) => usage(e),
         other => CliError::Io(other.to_string()),
-    })
+    }
 }
 
 fn usage(e: impl std::fmt::Display) -> CliError {

@@ -230,11 +230,13 @@ mod tests {
         let settings = settings::resolve(&model, &SolverArgs::default()).unwrap();
         let compiled = model.compile(&settings.overrides).unwrap();
         let regimens = compiled.regimens.clone();
+        let provenance = crate::cli::provenance::run_provenance(DECAY, &settings, &compiled);
         f(&Context {
             model: &model,
             compiled: &compiled,
             settings: &settings,
             regimens: &regimens,
+            provenance: &provenance,
         });
     }
 

@@ -31,6 +31,8 @@ pub struct Parameter {
     pub unit: Option<String>,
     /// What the parameter means.
     pub description: Option<String>,
+    /// Where the value comes from (a publication, DOI, BioModels id), if given.
+    pub source: Option<String>,
     /// Span of the name in the file.
     pub span: Span,
 }
@@ -195,6 +197,8 @@ pub struct Model {
     pub title: Option<String>,
     /// `[model] time_unit`.
     pub time_unit: Option<String>,
+    /// `[model] description`.
+    pub description: Option<String>,
     /// Parameters in file order.
     pub parameters: Vec<Parameter>,
     /// States in file order.

@@ -27,6 +27,16 @@ pub(super) fn svg(figure: &Figure, path: &Path) -> Result<(), PlotError> {
     draw(figure, SVGBackend::new(path, figure.size).into_drawing_area())
 }
 
+/// The SVG text of `figure`, drawn in memory.
+pub(super) fn svg_string(figure: &Figure) -> Result<String, PlotError> {
+    let mut text = String::new();
+    draw(
+        figure,
+        SVGBackend::with_string(&mut text, figure.size).into_drawing_area(),
+    )?;
+    Ok(text)
+}
+
 /// A log axis shows at most this many decades below the largest value.
 const MAX_DECADES: f64 = 12.0;
 /// Largest magnitude drawn on a linear axis; larger values are drawn at the edge. Beyond it the
