@@ -32,6 +32,15 @@ def measured(group, name):
     return (root / group / name / "new" / "estimates.json").exists()
 
 
+stiff = [
+    ("stiff (Robertson): dopri5 / rodas5p", ("stiff", "dopri5"), ("stiff", "rodas5p"), None),
+    ("stiff (Robertson): auto / rodas5p", ("stiff", "auto"), ("stiff", "rodas5p"), None),
+    ("persister: auto / dopri5", ("persister", "auto"), ("persister", "dopri5"), None),
+    ("persister: rodas5p / dopri5", ("persister", "rodas5p"), ("persister", "dopri5"), None),
+    ("persister to day 200 (not stiff): auto / dopri5", ("persister_200d", "auto"), ("persister_200d", "dopri5"), None),
+]
+population += stiff
+
 # Either bench may have run alone: print the ratios whose two sides were measured.
 pairs = [p for p in pairs + population if measured(*p[1]) and measured(*p[2])]
 for label, a, b, target in pairs:

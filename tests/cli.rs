@@ -256,12 +256,22 @@ fn stiffness_is_detected_and_reported_as_a_warning() {
     relapse()
         .arg("simulate")
         .arg(&model)
-        .args(["--t-end", "5"])
+        .args(["--t-end", "5", "--method", "dopri5"])
         .assert()
         .success()
-        .stderr(predicate::str::contains(
-            "warning: regimen `untreated`: the problem looks stiff from t = ",
-        ));
+        .stderr(
+            predicate::str::contains("warning: regimen `untreated`: the problem looks stiff from t = ")
+                .and(predicate::str::contains("use --method auto (or rodas5p)")),
+        );
+    // `plot` used to drop the warning (issue 13).
+    relapse()
+        .arg("plot")
+        .arg(&model)
+        .args(["--t-end", "5", "--method", "dopri5", "--out"])
+        .arg(dir.path().join("stiff.svg"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("the problem looks stiff from t = "));
 }
 
 #[test]

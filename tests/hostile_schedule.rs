@@ -322,6 +322,12 @@ fn blow_up_unbounded_derivatives_and_stiffness_are_told_apart() {
         e.to_string().contains("the problem looked stiff from t = "),
         "{e}"
     );
+    // ... and suggests the stiff method instead of a looser tolerance.
+    assert!(
+        e.to_string().contains("use --method auto (or rodas5p)")
+            && !e.to_string().contains("raise --max-steps"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -69,10 +69,14 @@ pub(crate) enum EngineArg {
 /// Integration method names for `--method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum MethodArg {
-    /// Dormand–Prince 5(4) (default).
+    /// Dormand–Prince 5(4).
     Dopri5,
     /// Dormand–Prince 8(5,3).
     Dop853,
+    /// Rodas5P, a Rosenbrock method for stiff models (needs the model's Jacobian).
+    Rodas5p,
+    /// DOPRI5, switching to Rodas5P where the model is stiff (default).
+    Auto,
 }
 
 /// Solver flags shared by every command that simulates.
@@ -380,6 +384,8 @@ impl From<MethodArg> for relapse::solve::Method {
         match m {
             MethodArg::Dopri5 => Self::Dopri5,
             MethodArg::Dop853 => Self::Dop853,
+            MethodArg::Rodas5p => Self::Rodas5P,
+            MethodArg::Auto => Self::Auto,
         }
     }
 }

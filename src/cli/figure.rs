@@ -15,7 +15,7 @@ use super::args::{FigureArgs, PlotArgs};
 pub(crate) use super::figure_extras::{DEFAULT_SIZE, Extras, shown_time_unit};
 use super::provenance::{image_metadata, run_provenance};
 use super::settings::RunSettings;
-use super::simulate::refuse_to_overwrite;
+use super::simulate::{refuse_to_overwrite, report_warnings};
 use super::{CliError, Prepared, prepare_with_source};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
@@ -53,6 +53,7 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
             let measured = compiled
                 .measure(regimen, settings.t_end, &settings.options)
                 .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+            report_warnings(&regimen.name, &measured.warnings, settings.options.method)?;
             metrics.push(measured.metrics);
         }
     }
@@ -91,7 +92,7 @@ pub(crate) fn build_figure(
 ) -> Result<Figure, CliError> {
     let extras = check_figure(context, args)?;
     let factor = extras.time_factor;
-    let mut traces = traces(context)?;
+    let mut traces = traces(context, metrics.is_empty())?;
     for trace in &mut traces {
         trace.times.iter_mut().for_each(|t| *t *= factor);
     }
@@ -102,8 +103,9 @@ pub(crate) fn build_figure(
     Ok(figure)
 }
 
-/// Each regimen's trace for the figure (times in the model's unit).
-fn traces(context: &Context<'_>) -> Result<Vec<Trace>, CliError> {
+/// Each regimen's trace for the figure (times in the model's unit); prints the solver warnings
+/// if `report` (no measured runs reported them already).
+fn traces(context: &Context<'_>, report: bool) -> Result<Vec<Trace>, CliError> {
     let mut traces = Vec::with_capacity(context.regimens.len());
     for regimen in context.regimens {
         let trace = context
@@ -115,6 +117,10 @@ fn traces(context: &Context<'_>) -> Result<Vec<Trace>, CliError> {
                 GRID_POINTS,
             )
             .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
+        // The same steps as the measured runs: their warnings were reported with the metrics.
+        if report {
+            report_warnings(&regimen.name, &trace.warnings, context.settings.options.method)?;
+        }
         traces.push(trace);
     }
     Ok(traces)

@@ -57,7 +57,7 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), CliError> {
             let measured = compiled
                 .measure(regimen, settings.t_end, &settings.options)
                 .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
-            report_warnings(&regimen.name, &measured.warnings)?;
+            report_warnings(&regimen.name, &measured.warnings, settings.options.method)?;
             metrics.push(measured.metrics);
         }
         set_delays(&mut metrics, baseline);

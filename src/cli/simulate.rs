@@ -53,12 +53,17 @@ fn run_regimen(
             &settings.options,
         )
         .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
-    report_warnings(&regimen.name, &solution.warnings)?;
+    report_warnings(&regimen.name, &solution.warnings, settings.options.method)?;
     if print_stats {
         let s = solution.stats;
         console::stderr(&format!(
-            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments\n",
-            regimen.name, s.accepted_steps, s.rejected_steps, s.rhs_evaluations, s.segments
+            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments{}\n",
+            regimen.name,
+            s.accepted_steps,
+            s.rejected_steps,
+            s.rhs_evaluations,
+            s.segments,
+            implicit_stats(&s)
         ))?;
     }
     let rows = compiled
@@ -71,14 +76,32 @@ fn run_regimen(
     })
 }
 
-/// Prints solver warnings of one regimen run to stderr.
-pub(crate) fn report_warnings(regimen: &str, warnings: &[SolverWarning]) -> Result<(), CliError> {
+/// The stiff method's share of the work, if it took any steps or the run could switch.
+fn implicit_stats(s: &relapse::solve::SolverStats) -> String {
+    if s.implicit_steps == 0 && s.method_switches == 0 {
+        return String::new();
+    }
+    format!(
+        "; {} explicit and {} Rosenbrock steps, {} switches, {} Jacobian evaluations, {} LU factorisations",
+        s.accepted_steps - s.implicit_steps,
+        s.implicit_steps,
+        s.method_switches,
+        s.jacobian_evaluations,
+        s.factorisations
+    )
+}
+
+/// Prints solver warnings of one regimen run (made with `method`) to stderr.
+pub(crate) fn report_warnings(
+    regimen: &str,
+    warnings: &[SolverWarning],
+    method: relapse::solve::Method,
+) -> Result<(), CliError> {
     for warning in warnings {
-        match warning {
-            SolverWarning::Stiff { t } => console::stderr(&format!(
-                "warning: regimen `{regimen}`: the problem looks stiff from t = {t} on; explicit steps will be small (a stiff method is planned)\n"
-            ))?,
-        }
+        console::stderr(&format!(
+            "warning: regimen `{regimen}`: {}\n",
+            warning.describe(method)
+        ))?;
     }
     Ok(())
 }

@@ -5,7 +5,9 @@
 use super::CompiledModel;
 use crate::expr::Program;
 use crate::regimen::Regimen;
-use crate::solve::{DenseStep, Observer, Problem, SolveError, SolverOptions, simulate_observed};
+use crate::solve::{
+    DenseStep, Observer, Problem, SolveError, SolverOptions, SolverWarning, simulate_observed,
+};
 
 /// Output values along a run.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -14,6 +16,8 @@ pub struct Trace {
     pub times: Vec<f64>,
     /// One row per time: the outputs, then the relapse observable if the model has one.
     pub rows: Vec<Vec<f64>>,
+    /// The solver's warnings for the run (e.g. stiffness).
+    pub warnings: Vec<SolverWarning>,
 }
 
 struct TraceRecorder {
@@ -91,7 +95,8 @@ impl CompiledModel {
         };
         let n = self.state_names.len();
         let mut switching = super::switching::Switching::new(self, regimen, n, &mut recorder);
-        simulate_observed(&mut self.system(), &problem, options, &mut switching)?;
+        let solution = simulate_observed(&mut self.system(), &problem, options, &mut switching)?;
+        recorder.trace.warnings = solution.warnings;
         Ok(recorder.trace)
     }
 }

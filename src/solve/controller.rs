@@ -53,6 +53,12 @@ impl StepController {
         Self::new(1.0 / 8.0, 0.0, 0.333, 6.0)
     }
 
+    /// Rodas5P's settings: an I controller on the order-4 error estimate (α = 1/5), safety
+    /// 0.9, scale in [0.2, 6] (the limits of Hairer's RODAS code, Solving ODEs II, §IV.8).
+    pub fn rosenbrock() -> Self {
+        Self::new(0.2, 0.0, 0.2, 6.0)
+    }
+
     fn new(alpha: f64, beta: f64, min_scale: f64, max_scale: f64) -> Self {
         Self {
             alpha,

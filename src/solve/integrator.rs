@@ -1,11 +1,13 @@
 //! The integration loop: segments between events, adaptive (or fixed) steps within a segment,
 //! output by dense interpolation, Hairer's initial-step heuristic and stiffness test.
 
+use super::auto::Auto;
 use super::controller::{StepController, StepDecision};
 use super::dop853::Dop853;
 use super::dopri5::Dopri5;
 use super::method::{Rhs, RungeKutta, Tolerance, log_norm};
 use super::observer::{DenseStep, NoObserver, Observer};
+use super::rosenbrock::{Rodas5P, TimeDependence};
 use super::{
     Method, OdeSystem, Problem, Solution, SolveError, SolverOptions, SolverStats, SolverWarning, StepMode,
 };
@@ -50,6 +52,42 @@ pub fn simulate_observed<S: OdeSystem, O: Observer>(
         Method::Dop853 => {
             Run::new(Dop853::new(n), StepController::dop853(), options, n).solve(system, problem, observer)
         }
+        Method::Rodas5P => {
+            let time = stiff_support(system, problem.initial_state).map_err(|missing| {
+                SolveError::InvalidOptions(format!(
+                    "method `rodas5p` needs {missing}, which this model does not provide; use method `dopri5` (or `auto`, which stays explicit without it)"
+                ))
+            })?;
+            let method = Rodas5P::new(n, time);
+            Run::new(method, StepController::rosenbrock(), options, n).solve(system, problem, observer)
+        }
+        Method::Auto => match stiff_support(system, problem.initial_state) {
+            Ok(time) => {
+                let method = Auto::new(n, time);
+                Run::new(method, StepController::dopri5(), options, n).solve(system, problem, observer)
+            }
+            // Without a Jacobian the stiff method cannot run: stay explicit (the stiffness
+            // warning still tells the user).
+            Err(_) => Run::new(Dopri5::new(n), StepController::dopri5(), options, n)
+                .solve(system, problem, observer),
+        },
+    }
+}
+
+/// How the Rosenbrock method can treat `system`, or what it lacks: the Jacobian ∂f/∂y is
+/// required; ∂f/∂t is used if available, taken as zero if the system says it is autonomous,
+/// and otherwise missing (no finite differences). Probed once at (0, y₀).
+fn stiff_support<S: OdeSystem>(system: &mut S, y0: &[f64]) -> Result<TimeDependence, &'static str> {
+    let n = y0.len();
+    if !system.jacobian(0.0, y0, &mut vec![0.0; n * n]) {
+        return Err("the Jacobian ∂f/∂y");
+    }
+    if system.time_partial(0.0, y0, &mut vec![0.0; n]) {
+        Ok(TimeDependence::Partial)
+    } else if system.is_autonomous() {
+        Ok(TimeDependence::Autonomous)
+    } else {
+        Err("the time derivative ∂f/∂t (the model depends on t explicitly)")
     }
 }
 
@@ -239,6 +277,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             t = t_stop;
         }
         self.stats.rhs_evaluations = rhs.evaluations;
+        self.count_linear_work();
         Ok(Solution {
             times: recorder.solution_times,
             states: recorder.states,
@@ -261,6 +300,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         self.controller.reset();
         self.segment_t0 = t0;
         self.segment_y0.copy_from_slice(y);
+        self.method.restart();
         rhs.eval(t0, y, self.method.k_start());
         check_derivative(rhs, t0, self.method.k_start())?;
         let tol = self.tolerance();
@@ -290,6 +330,9 @@ impl<'o, M: RungeKutta> Run<'o, M> {
                         observer.wants_dense() || recorder.pending().is_some_and(|o| o < t1 && o <= t_new);
                     self.method.accept(rhs, (t, h), y, dense);
                     self.stats.accepted_steps += 1;
+                    if self.method.is_implicit() {
+                        self.stats.implicit_steps += 1;
+                    }
                     while let Some(t_out) = recorder.pending().filter(|&o| o < t1 && o <= t_new) {
                         self.method.interpolate((t_out - t) / h, &mut self.scratch_y);
                         recorder.record(t_out, &self.scratch_y);
@@ -308,7 +351,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
                     check_derivative(rhs, t_new, self.method.k_start())?;
                     self.test_stiffness(t_new, h);
                     t = t_new;
-                    h = next_h.min(self.options.max_step);
+                    h = self.switch_back(next_h).min(self.options.max_step);
                 }
                 StepDecision::Reject { retry_h } => {
                     self.stats.rejected_steps += 1;
@@ -323,6 +366,32 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             }
         }
         Ok(())
+    }
+
+    /// Under automatic switching, the explicit method's controller and step once it would be
+    /// at least as cheap as the stiff one; otherwise `next_h` unchanged.
+    fn switch_back(&mut self, next_h: f64) -> f64 {
+        if matches!(self.options.mode, StepMode::Fixed(_)) {
+            return next_h;
+        }
+        match self.method.switch_to_explicit(next_h, self.options.atol.len()) {
+            Some((controller, h)) => {
+                self.controller = controller;
+                self.stats.method_switches += 1;
+                // Stiffness stays suspected: the test runs on every step until it clears, so a
+                // stiff stretch after a non-stiff one is caught within STIFF_VERDICTS steps.
+                self.stiff_count = 1;
+                self.non_stiff_count = 0;
+                h
+            }
+            None => next_h,
+        }
+    }
+
+    fn count_linear_work(&mut self) {
+        let work = self.method.linear_work();
+        self.stats.jacobian_evaluations = work.jacobian_evaluations;
+        self.stats.factorisations = work.factorisations;
     }
 
     fn tolerance(&self) -> Tolerance<'o> {
@@ -450,14 +519,28 @@ impl<'o, M: RungeKutta> Run<'o, M> {
     }
 
     fn test_stiffness(&mut self, t: f64, h: f64) {
-        if !self.stats.accepted_steps.is_multiple_of(STIFFNESS_TEST_INTERVAL) && self.stiff_count == 0 {
+        // A switching method tests every step: the test only reads the stages, so the steps
+        // stay DOPRI5's until it fires, and a stiff problem is handed over within STIFF_VERDICTS
+        // steps instead of up to STIFFNESS_TEST_INTERVAL.
+        if !self.stats.accepted_steps.is_multiple_of(STIFFNESS_TEST_INTERVAL)
+            && self.stiff_count == 0
+            && !self.method.switches()
+        {
             return;
         }
         if self.method.stiffness_estimate(h, self.options.atol.len()) > self.method.stiffness_bound() {
             self.non_stiff_count = 0;
             self.stiff_count += 1;
-            if self.stiff_count == STIFF_VERDICTS && self.warnings.is_empty() {
-                self.warnings.push(SolverWarning::Stiff { t });
+            if self.stiff_count == STIFF_VERDICTS {
+                if let Some(controller) = self.method.switch_to_stiff() {
+                    // The step size carries over; the controller's history does not.
+                    self.controller = controller;
+                    self.stats.method_switches += 1;
+                    self.stiff_count = 0;
+                    self.non_stiff_count = 0;
+                } else if self.warnings.is_empty() {
+                    self.warnings.push(SolverWarning::Stiff { t });
+                }
             }
         } else {
             self.non_stiff_count += 1;

@@ -2,6 +2,8 @@
 //! shared helpers (stage combination, weighted error norm).
 
 use super::OdeSystem;
+use super::controller::StepController;
+use super::rosenbrock::LinearWork;
 
 /// The right-hand side as the integrator sees it: the model plus the zero-order input of
 /// running infusions, counting evaluations.
@@ -105,11 +107,43 @@ pub(crate) trait RungeKutta: super::observer::Interpolant {
     /// Estimate of h·|λ| over the first `controlled` states for the last accepted step
     /// (Hairer's stiffness test).
     fn stiffness_estimate(&self, h: f64, controlled: usize) -> f64;
+    /// A new segment starts (the state may have jumped): forget anything tied to the old state.
+    fn restart(&mut self) {}
+    /// True if the method taking the next step is implicit (Rosenbrock).
+    fn is_implicit(&self) -> bool {
+        false
+    }
+    /// Jacobian evaluations and LU factorisations so far.
+    fn linear_work(&self) -> LinearWork {
+        LinearWork::default()
+    }
+    /// True if the method switches between an explicit and a stiff method by itself.
+    fn switches(&self) -> bool {
+        false
+    }
+    /// Called when the stiffness test has fired repeatedly. A method that can hand over to a
+    /// stiff method (automatic switching) does so and returns the controller for it; the
+    /// default cannot (and the run warns instead).
+    fn switch_to_stiff(&mut self) -> Option<StepController> {
+        None
+    }
+    /// Called after each accepted step with the proposed next step `h`: a switching method
+    /// running its stiff method returns the explicit method's controller and step size once
+    /// the explicit method would be at least as cheap.
+    fn switch_to_explicit(&mut self, _h: f64, _controlled: usize) -> Option<(StepController, f64)> {
+        None
+    }
 }
 
 /// Euclidean norm of `values`, scaled by the largest magnitude so that the squares neither
 /// overflow nor underflow (rates of 1e300 per time unit are fine); 0 for no values.
 pub(crate) fn norm(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    // One plain pass when the squares neither overflow nor underflow (the usual case: `auto`
+    // runs this on every step); the scaled two-pass form otherwise.
+    let sum: f64 = values.clone().map(|v| v * v).sum();
+    if sum.is_finite() && sum >= f64::MIN_POSITIVE / f64::EPSILON {
+        return sum.sqrt();
+    }
     let largest = values.clone().fold(0.0, |m: f64, v| m.max(v.abs()));
     if largest == 0.0 || !largest.is_finite() {
         return largest;

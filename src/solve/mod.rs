@@ -1,5 +1,7 @@
 //! Integration of a model through a dose schedule: explicit embedded Runge–Kutta methods
-//! (DOPRI5, DOP853) with dense output, step-size control and hard stops at every event.
+//! (DOPRI5, DOP853), the Rosenbrock method Rodas5P for stiff problems, and automatic switching
+//! between DOPRI5 and Rodas5P, all with dense output, step-size control and hard stops at every
+//! event.
 //!
 //! Dose semantics: a bolus at time t is applied before integrating forward from t, so output at
 //! a dose time shows the post-dose state; several events at one time are applied in schedule
@@ -7,15 +9,19 @@
 //! segment shorter than `t` resolves (events a few ulps apart, not merged by a schedule) is
 //! crossed in one step.
 
+mod auto;
 mod controller;
 mod dop853;
 mod dopri5;
 mod events;
 mod integrator;
+mod linear;
 mod method;
 mod observer;
 mod options;
 mod quadrature;
+mod rodas5p;
+mod rosenbrock;
 mod tableau;
 
 pub use controller::{StepController, StepDecision};
@@ -85,6 +91,14 @@ pub struct SolverStats {
     pub rhs_evaluations: u64,
     /// Integration segments (intervals between events).
     pub segments: u64,
+    /// Accepted steps taken by the implicit (Rosenbrock) method; the rest were explicit.
+    pub implicit_steps: u64,
+    /// Changes of method under `auto` (explicit → stiff and back).
+    pub method_switches: u64,
+    /// Jacobian evaluations (implicit method only).
+    pub jacobian_evaluations: u64,
+    /// LU factorisations of the iteration matrix (implicit method only).
+    pub factorisations: u64,
 }
 
 /// Something worth telling the user that did not stop the run.
@@ -214,8 +228,8 @@ pub enum SolveError {
     },
     /// The step budget ran out.
     #[error(
-        "reached the maximum of {max_steps} steps at t = {t}{note}; raise --max-steps or [solver] max_steps, or loosen --rtol",
-        note = stiff_note(*stiff_from)
+        "reached the maximum of {max_steps} steps at t = {t}{advice}",
+        advice = budget_advice(*stiff_from)
     )]
     MaxStepsExceeded {
         /// Time.
@@ -233,18 +247,42 @@ pub enum SolveError {
     InvalidOptions(String),
 }
 
+/// What to do about a problem that looked stiff to the explicit method.
+const STIFF_ADVICE: &str = "use --method auto (or rodas5p), which switches to the stiff method there, rather than loosening --rtol (auto stays explicit only if the model has no Jacobian)";
+
 fn stiff_cause(stiff_from: Option<f64>) -> String {
     match stiff_from {
         Some(t) => format!(
-            "the problem looked stiff from t = {t} on, and explicit steps cannot follow it (a stiff method is planned) — try a looser --rtol or check parameter units"
+            "the problem looked stiff from t = {t} on, and explicit steps cannot follow it: {STIFF_ADVICE}"
         ),
-        None => "the model may be discontinuous or stiff — try a looser --rtol or check parameter units"
+        None => "the model may be discontinuous or stiff — try --method auto, a looser --rtol, or check parameter units"
             .to_string(),
     }
 }
 
-fn stiff_note(stiff_from: Option<f64>) -> String {
-    stiff_from
-        .map(|t| format!(" (the problem looked stiff from t = {t} on: explicit steps are small there)"))
-        .unwrap_or_default()
+fn budget_advice(stiff_from: Option<f64>) -> String {
+    match stiff_from {
+        Some(t) => format!(
+            " (the problem looked stiff from t = {t} on: explicit steps are small there); {STIFF_ADVICE}"
+        ),
+        None => "; raise --max-steps or [solver] max_steps, or loosen --rtol".to_string(),
+    }
+}
+
+impl SolverWarning {
+    /// The warning as a sentence, with advice for a run made with `method`.
+    pub fn describe(&self, method: Method) -> String {
+        match self {
+            Self::Stiff { t } => {
+                let advice = match method {
+                    // Auto warns only when it cannot switch.
+                    Method::Auto => "the model has no Jacobian, so `auto` cannot switch to the stiff method",
+                    _ => "use --method auto (or rodas5p) to switch to the stiff method",
+                };
+                format!(
+                    "the problem looks stiff from t = {t} on; explicit steps will be small there: {advice}"
+                )
+            }
+        }
+    }
 }

@@ -102,7 +102,7 @@ pub(crate) fn thread_pool(jobs: usize) -> Result<ThreadPool, CliError> {
 pub(crate) fn report(collected: &Collected, runs: u64) -> Result<(), CliError> {
     if let Some(first) = &collected.first_stiff {
         console::stderr(&format!(
-            "warning: {} of {runs} runs looked stiff ({first}); explicit steps are small there (a stiff method is planned)\n",
+            "warning: {} of {runs} runs looked stiff ({first}); explicit steps are small there: use --method auto (or rodas5p) to switch to the stiff method\n",
             collected.stiff
         ))?;
     }
