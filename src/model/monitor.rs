@@ -5,7 +5,7 @@
 use super::{CompiledModel, Model};
 use crate::expr::{Graph, NodeId, Op2, Program, ProgramTooLarge, time_derivative};
 use crate::metrics::{self, ExposureWatch, ObservableWatch, RegimenMetrics, RegimenRun, Watchlist};
-use crate::regimen::Regimen;
+use crate::regimen::{Event, EventKind, Regimen};
 use crate::solve::{
     EventFunctions, EventLocator, Problem, Solution, SolveError, SolverOptions, SolverStats, SolverWarning,
     WithQuadratures, simulate_observed,
@@ -261,6 +261,7 @@ impl CompiledModel {
             .and_then(|last| solution.states.get(last * (n + q)..rows * (n + q)))
             .ok_or_else(|| SolveError::InvalidOptions(format!("the run did not reach t_end = {t_end}")))?
             .to_vec();
+        let starts = dose_starts(&events);
         let run = RegimenRun {
             regimen: &regimen.name,
             t_end,
@@ -269,6 +270,7 @@ impl CompiledModel {
             minima: locator.minima(),
             maxima: locator.maxima(),
             jumps: locator.jumps(),
+            dose_starts: &starts,
             final_values: locator.last_values(),
             integrals: &final_state[n..],
         };
@@ -283,4 +285,15 @@ impl CompiledModel {
         }
         Ok((measurement, solution))
     }
+}
+
+/// Times of the bolus and infusion-start events (sorted, as the events are), without repeats.
+fn dose_starts(events: &[Event]) -> Vec<f64> {
+    let mut times: Vec<f64> = events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::InfusionStop { .. }))
+        .map(|e| e.time)
+        .collect();
+    times.dedup();
+    times
 }
