@@ -57,8 +57,13 @@ fn run_regimen(
     if print_stats {
         let s = solution.stats;
         console::stderr(&format!(
-            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments\n",
-            regimen.name, s.accepted_steps, s.rejected_steps, s.rhs_evaluations, s.segments
+            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments, {} doses\n",
+            regimen.name,
+            s.accepted_steps,
+            s.rejected_steps,
+            s.rhs_evaluations,
+            s.segments,
+            regimen.administrations_until(settings.t_end)
         ))?;
     }
     let rows = compiled

@@ -292,8 +292,10 @@ impl Compiler<'_> {
             target: d.target,
             amount: amount?,
             start: d.start,
-            interval: d.interval.unwrap_or(0.0),
+            // Slots of a cycle are one time unit apart unless `interval` says otherwise.
+            interval: d.interval.unwrap_or(if d.cycle.is_some() { 1.0 } else { 0.0 }),
             count: d.count,
+            cycle: d.cycle.clone(),
             lag: lag?,
             bioavailability: bioavailability?,
             infusion: infusion?,

@@ -2,6 +2,7 @@
 //! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
 
 mod compile;
+mod cycles;
 mod monitor;
 mod population;
 mod reader;
@@ -145,8 +146,10 @@ pub struct DoseSpec {
     pub start: f64,
     /// Time between administrations.
     pub interval: Option<f64>,
-    /// Number of administrations.
+    /// Number of administrations (with a cycle: cycles × slots per cycle).
     pub count: u32,
+    /// Protocol cycles (`cycle = { length, on, count }`); `None` for plain repeats.
+    pub cycle: Option<crate::regimen::Cycle>,
     /// Zero-order input instead of a bolus.
     pub infusion: Option<InfusionSpec>,
     /// Delay added to every administration time.
