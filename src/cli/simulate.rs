@@ -65,6 +65,12 @@ fn run_regimen(
             s.segments,
             regimen.administrations_until(settings.t_end)
         ))?;
+        if s.steady_state_iterations > 0 {
+            console::stderr(&format!(
+                "stats: regimen `{}`: steady state found in {} iterations\n",
+                regimen.name, s.steady_state_iterations
+            ))?;
+        }
     }
     let rows = compiled
         .output_rows(&solution, columns)

@@ -296,6 +296,7 @@ impl Compiler<'_> {
             interval: d.interval.unwrap_or(if d.cycle.is_some() { 1.0 } else { 0.0 }),
             count: d.count,
             cycle: d.cycle.clone(),
+            steady_state: d.steady_state.clone(),
             lag: lag?,
             bioavailability: bioavailability?,
             infusion: infusion?,
@@ -390,7 +391,8 @@ impl CompiledModel {
     /// Simulates `regimen` from the initial state to `t_end`, reporting at `output_times`. The
     /// doses are scheduled by [`Regimen::schedule_until`] (so a regimen with more than
     /// [`crate::regimen::MAX_ADMINISTRATIONS`] inside [0, t_end] fails with
-    /// [`SolveError::Schedule`]).
+    /// [`SolveError::Schedule`]). With an `ss = true` dose the run starts from its steady state
+    /// (see [`CompiledModel::start_state`]).
     pub fn simulate(
         &self,
         regimen: &Regimen,
@@ -399,13 +401,16 @@ impl CompiledModel {
         options: &SolverOptions,
     ) -> Result<Solution, SolveError> {
         let events = regimen.schedule_until(t_end)?;
+        let (initial_state, iterations) = self.start_state(regimen, options)?;
         let problem = Problem {
-            initial_state: &self.initial_state,
+            initial_state: &initial_state,
             events: &events,
             t_end,
             output_times,
         };
-        crate::solve::simulate(&mut self.system(), &problem, options)
+        let mut solution = crate::solve::simulate(&mut self.system(), &problem, options)?;
+        solution.stats.steady_state_iterations = iterations;
+        Ok(solution)
     }
 
     /// Evaluates the output columns `columns` (indices into `output_names`, in the order

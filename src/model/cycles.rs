@@ -118,3 +118,99 @@ fn check_fits(reader: &mut Reader<'_>, cycle: &Cycle, interval: f64, span: crate
     );
     None
 }
+
+/// Reads `ss` and `ss_states` of a dose: `Some(None)` for an ordinary dose, `Some(Some(states))`
+/// for a steady-state start (state indices, all by default), `None` if something is wrong.
+pub(super) fn read_steady_state(
+    reader: &mut Reader<'_>,
+    table: &toml::de::DeTable<'_>,
+    states: &[super::StateVariable],
+) -> Option<Option<Vec<usize>>> {
+    let ss = match table.get("ss") {
+        Some(v) => reader.boolean(v, "`ss`")?,
+        None => false,
+    };
+    let listed = table.get("ss_states");
+    if !ss {
+        if let Some(v) = listed {
+            reader.error(
+                Diagnostic::error(span_of(v), "`ss_states` without `ss = true`")
+                    .with_hint("add `ss = true` to start this dose at steady state, or drop `ss_states`"),
+            );
+            return None;
+        }
+        return Some(None);
+    }
+    let ss_span = table.get("ss").map(span_of)?;
+    let mut ok = true;
+    let mut refuse = |reader: &mut Reader<'_>, message: &str, hint: &str| {
+        reader.error(Diagnostic::error(ss_span, message.to_string()).with_hint(hint.to_string()));
+        ok = false;
+    };
+    if !table.contains_key("interval") {
+        refuse(reader, "`ss = true` needs an `interval`", "steady state is reached when the dose is given every `interval` forever: add `interval = ...`");
+    }
+    if table.contains_key("cycle") {
+        refuse(reader, "`ss = true` cannot be combined with a `cycle`", "start the steady state with a plain repeated dose (`interval`, `count`) and give the cycles as another dose line");
+    }
+    if table.get("start").is_some_and(|v| !is_zero(v.get_ref())) {
+        refuse(reader, "a steady-state dose starts the run: its `start` must be 0", "drop `start`, or shift the other doses instead");
+    }
+    let indices = match listed {
+        None => Some((0..states.len()).collect()),
+        Some(v) => read_state_list(reader, v, states),
+    };
+    if ok { indices.map(Some) } else { None }
+}
+
+/// True for a literal 0 (`0`, `0.0`); a start that is not a number is reported elsewhere.
+fn is_zero(value: &DeValue<'_>) -> bool {
+    match value {
+        DeValue::Integer(i) => i.as_str().trim_start_matches(['+', '-']).bytes().all(|b| b == b'0' || b == b'_'),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>() == Ok(0.0),
+        _ => true,
+    }
+}
+
+fn read_state_list(
+    reader: &mut Reader<'_>,
+    value: &Value<'_>,
+    states: &[super::StateVariable],
+) -> Option<Vec<usize>> {
+    let DeValue::Array(items) = value.get_ref() else {
+        reader.wrong_type(value, "`ss_states`", "an array of state names");
+        return None;
+    };
+    if items.is_empty() {
+        reader.error(
+            Diagnostic::error(span_of(value), "`ss_states` is empty")
+                .with_hint("list the states that reach steady state, e.g. `ss_states = [\"Ag\", \"Ac\"]`, or drop it for all"),
+        );
+        return None;
+    }
+    let mut indices = Vec::new();
+    let mut ok = true;
+    for item in items {
+        let Some(name) = reader.string(item, "a state in `ss_states`") else {
+            ok = false;
+            continue;
+        };
+        match states.iter().position(|s| s.name == name) {
+            Some(i) if !indices.contains(&i) => indices.push(i),
+            Some(_) => {}
+            None => {
+                ok = false;
+                let names = states.iter().map(|s| s.name.as_str());
+                reader.error(
+                    Diagnostic::error(span_of(item), format!("unknown state `{name}` in `ss_states`"))
+                        .with_optional_hint(
+                            crate::suggest::closest(&name, names.clone()).map(|s| format!("did you mean `{s}`?")),
+                        )
+                        .with_hint(format!("states: {}", names.collect::<Vec<_>>().join(", "))),
+                );
+            }
+        }
+    }
+    indices.sort_unstable();
+    ok.then_some(indices)
+}

@@ -3,6 +3,7 @@
 
 mod compile;
 mod cycles;
+mod steady_state;
 mod monitor;
 mod population;
 mod reader;
@@ -150,6 +151,8 @@ pub struct DoseSpec {
     pub count: u32,
     /// Protocol cycles (`cycle = { length, on, count }`); `None` for plain repeats.
     pub cycle: Option<crate::regimen::Cycle>,
+    /// `ss = true`: indices of the states started at steady state (all, or `ss_states`).
+    pub steady_state: Option<Vec<usize>>,
     /// Zero-order input instead of a bolus.
     pub infusion: Option<InfusionSpec>,
     /// Delay added to every administration time.

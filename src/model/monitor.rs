@@ -244,7 +244,7 @@ impl CompiledModel {
             system: self.system(),
             integrands,
         };
-        let mut initial = self.initial_state.clone();
+        let (mut initial, iterations) = self.start_state(regimen, options)?;
         initial.resize(n + q, 0.0);
         let problem = Problem {
             initial_state: &initial,
@@ -254,6 +254,7 @@ impl CompiledModel {
         };
         let mut locator = EventLocator::new(self.watch_functions(), n + q);
         let mut solution = simulate_observed(&mut system, &problem, options, &mut locator)?;
+        solution.stats.steady_state_iterations = iterations;
         // The integrator records every output time; this guards the API against a bug, not input.
         let rows = solution.times.len();
         let final_state = rows

@@ -7,7 +7,7 @@ use super::{DoseQuantity, DoseSpec, InfusionSpec, RegimenSpec, StateVariable};
 use crate::regimen::Cycle;
 use crate::diagnostic::{Diagnostic, Span};
 
-const DOSE_KEYS: [&str; 10] = [
+const DOSE_KEYS: [&str; 12] = [
     "target",
     "amount",
     "start",
@@ -18,6 +18,8 @@ const DOSE_KEYS: [&str; 10] = [
     "lag",
     "bioavailability",
     "cycle",
+    "ss",
+    "ss_states",
 ];
 
 pub(super) fn read_regimens(
@@ -48,6 +50,12 @@ pub(super) fn read_regimens(
                 Vec::new()
             }
         };
+        if let Some(second) = doses.iter().filter(|d| d.steady_state.is_some()).nth(1) {
+            reader.error(
+                Diagnostic::error(second.span, format!("{context} has more than one `ss = true` dose"))
+                    .with_hint("one dose line sets the steady state the regimen starts from; drop `ss` from the others"),
+            );
+        }
         regimens.push(RegimenSpec {
             name: name.to_string(),
             title,
@@ -71,7 +79,10 @@ fn read_doses(
         .iter()
         .filter_map(|item| {
             let table = reader.table(item, &format!("a dose in {context}"))?;
-            read_dose(reader, table, span_of(item), states, context)
+            let steady_state = super::cycles::read_steady_state(reader, table, states);
+            let mut dose = read_dose(reader, table, span_of(item), states, context)?;
+            dose.steady_state = steady_state?;
+            Some(dose)
         })
         .collect()
 }
@@ -151,6 +162,7 @@ fn read_dose(
         interval,
         count: count?,
         cycle: None,
+        steady_state: None,
         infusion,
         lag,
         bioavailability,
@@ -184,6 +196,7 @@ fn finish_dose(
         // read_cycle bounds the administrations to MAX_CYCLE_ADMINISTRATIONS (< u32::MAX).
         count: u32::try_from(cycle.administrations()).ok()?,
         cycle: Some(cycle),
+        steady_state: None,
         infusion,
         lag,
         bioavailability,

@@ -32,6 +32,9 @@ pub struct Dose {
     pub count: u32,
     /// Cycles the administrations follow (`None`: every `interval`).
     pub cycle: Option<Cycle>,
+    /// `ss = true`: the run starts from the periodic steady state of these states under this
+    /// dose given every `interval` forever (state indices); `None` for an ordinary dose.
+    pub steady_state: Option<Vec<usize>>,
     /// Delay added to every administration time.
     pub lag: f64,
     /// Fraction of the amount that arrives.
@@ -354,6 +357,7 @@ mod tests {
             interval: 12.0,
             count: 2,
             cycle: None,
+            steady_state: None,
             lag: 0.5,
             bioavailability: 0.8,
             infusion,

@@ -85,6 +85,9 @@ pub struct SolverStats {
     pub rhs_evaluations: u64,
     /// Integration segments (intervals between events).
     pub segments: u64,
+    /// Newton updates plus fallback intervals spent finding a steady-state start (`ss = true`;
+    /// 0 without one). The one-interval integrations they need are not in the counts above.
+    pub steady_state_iterations: u64,
 }
 
 /// Something worth telling the user that did not stop the run.
@@ -231,6 +234,16 @@ pub enum SolveError {
     /// The options do not fit the problem.
     #[error("invalid solver options: {0}")]
     InvalidOptions(String),
+    /// A steady-state dose (`ss = true`) has no periodic state to start from.
+    #[error(
+        "no periodic steady state under the `ss = true` dose: {states} did not settle ({detail}); list only the states that reach one in `ss_states`, or drop `ss = true`"
+    )]
+    NoSteadyState {
+        /// The states that did not settle, as `` `A`, `B` ``.
+        states: String,
+        /// What was seen (growth, no convergence).
+        detail: String,
+    },
 }
 
 fn stiff_cause(stiff_from: Option<f64>) -> String {
