@@ -60,7 +60,10 @@ fn a_huge_cycle_count_expands_only_up_to_t_end() {
     // days 0–6, 14–20 and 28–30 (17 doses), and counting them does not expand the rest.
     let m = model(r#"cycle = { length = 14, on = "1-7", count = 100000000 }"#);
     let times = bolus_times(&m, 30.0);
-    let expected: Vec<f64> = (0..=30).map(f64::from).filter(|t| t.rem_euclid(14.0) < 7.0).collect();
+    let expected: Vec<f64> = (0..=30)
+        .map(f64::from)
+        .filter(|t| t.rem_euclid(14.0) < 7.0)
+        .collect();
     assert_eq!(times, expected);
     assert_eq!(m.regimens[0].administrations_until(30.0), expected.len() as u64);
     // Past MAX_ADMINISTRATIONS inside [0, t_end]: refused before anything is stored.

@@ -366,6 +366,9 @@ fn infusion_troughs_are_taken_before_the_next_start_not_at_the_infusion_end() {
         // rtol = 1e-10 steps, whose relative errors add up over the ~500 h of decay.
         assert_close(e.trough_last.unwrap(), last, 1e-6, 0.0, "last trough");
         assert_close(e.trough_min.unwrap(), first, 1e-6, 0.0, "min trough");
-        assert!(e.trough_last.unwrap() < 0.01 * e.cmax.value, "τ = {tau}: a trough, not the peak");
+        assert!(
+            e.trough_last.unwrap() < 0.01 * e.cmax.value,
+            "τ = {tau}: a trough, not the peak"
+        );
     }
 }

@@ -46,7 +46,8 @@ fn one_compartment_oral_starts_at_the_accumulated_state() {
     let (d, ka, k, tau) = (100.0_f64, 1.2_f64, 0.15_f64, 12.0_f64);
     let ag = |t: f64| d * (-ka * t).exp() / (1.0 - (-ka * tau).exp());
     let ac = |t: f64| {
-        d * ka / (ka - k) * ((-k * t).exp() / (1.0 - (-k * tau).exp()) - (-ka * t).exp() / (1.0 - (-ka * tau).exp()))
+        d * ka / (ka - k)
+            * ((-k * t).exp() / (1.0 - (-k * tau).exp()) - (-ka * t).exp() / (1.0 - (-ka * tau).exp()))
     };
     for listed in ["", r#", ss_states = ["Ag", "Ac"]"#] {
         let m = oral(listed);
@@ -86,7 +87,10 @@ fn two_compartment_infusion_starts_at_the_geometric_series_sum() {
     let m_mat = [[-(k10 + k12), k21], [k12, -k21]];
     // One infusion from 0: at its end M⁻¹(e^{M·T} − I)·R·e₁, then e^{M(τ−T)}.
     let rate = dose / dur;
-    let end = apply(matrix_function(m_mat, |l| ((l * dur).exp() - 1.0) / l), [rate, 0.0]);
+    let end = apply(
+        matrix_function(m_mat, |l| ((l * dur).exp() - 1.0) / l),
+        [rate, 0.0],
+    );
     let phi0 = apply(matrix_function(m_mat, |l| (l * (tau - dur)).exp()), end);
     // (I − e^{Mτ})⁻¹·Φ(0).
     let y_ss = apply(matrix_function(m_mat, |l| 1.0 / (1.0 - (l * tau).exp())), phi0);
@@ -108,10 +112,18 @@ A2 = "k12 * A1 - k21 * A2"
 doses = [ { target = "A1", amount = 500, duration = 1, interval = 24, count = 3, ss = true } ]
 "#,
     );
-    let sol = m.simulate(&m.regimens[0], 48.0, &[0.0, 24.0, 48.0], &options(2)).unwrap();
+    let sol = m
+        .simulate(&m.regimens[0], 48.0, &[0.0, 24.0, 48.0], &options(2))
+        .unwrap();
     for (row, t) in sol.times.iter().enumerate() {
         for s in 0..2 {
-            assert_close(sol.states[2 * row + s], y_ss[s], 1e-9, 1e-9, &format!("A{}({t})", s + 1));
+            assert_close(
+                sol.states[2 * row + s],
+                y_ss[s],
+                1e-9,
+                1e-9,
+                &format!("A{}({t})", s + 1),
+            );
         }
     }
     assert!(sol.stats.steady_state_iterations >= 1);
@@ -138,7 +150,9 @@ doses = [ { target = "A", amount = 1, interval = 7, count = 2, ss = true } ]
 doses = [ { target = "A", amount = 1, interval = 7, count = 2, ss = true, ss_states = ["A"] } ]
 "#,
     );
-    let e = m.simulate(&m.regimens[0], 14.0, &[14.0], &options(2)).unwrap_err();
+    let e = m
+        .simulate(&m.regimens[0], 14.0, &[14.0], &options(2))
+        .unwrap_err();
     match &e {
         SolveError::NoSteadyState { states, .. } => assert_eq!(states, "`N`", "{e}"),
         other => panic!("expected NoSteadyState, got {other}"),

@@ -114,7 +114,9 @@ fn troughs(run: &RegimenRun<'_>, f: usize) -> Vec<f64> {
     let first_dose = run.dose_starts.first().copied();
     run.jumps
         .iter()
-        .filter(|j| Some(j.t) != first_dose && run.dose_starts.binary_search_by(|s| s.total_cmp(&j.t)).is_ok())
+        .filter(|j| {
+            Some(j.t) != first_dose && run.dose_starts.binary_search_by(|s| s.total_cmp(&j.t)).is_ok()
+        })
         .map(|j| j.before[f])
         .collect()
 }

@@ -23,7 +23,11 @@ pub(super) fn read_cycle(reader: &mut Reader<'_>, value: &Value<'_>, interval: O
     let length = match table.get("length") {
         Some(v) => reader.number_where(v, "cycle `length`", ("must be a finite number > 0", |x| x > 0.0)),
         None => {
-            missing(reader, "length", "21` (time units from one cycle's start to the next)");
+            missing(
+                reader,
+                "length",
+                "21` (time units from one cycle's start to the next)",
+            );
             None
         }
     };
@@ -55,7 +59,12 @@ pub(super) fn read_cycle(reader: &mut Reader<'_>, value: &Value<'_>, interval: O
         count: count?,
     };
     if let Some(interval) = interval {
-        check_fits(reader, &cycle, interval, table.get("on").map_or(span_of(value), span_of))?;
+        check_fits(
+            reader,
+            &cycle,
+            interval,
+            table.get("on").map_or(span_of(value), span_of),
+        )?;
     }
     let total = cycle.administrations();
     if total > MAX_CYCLE_ADMINISTRATIONS {
@@ -77,7 +86,11 @@ pub(super) fn read_cycle(reader: &mut Reader<'_>, value: &Value<'_>, interval: O
 
 fn read_slots(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Vec<crate::regimen::SlotRange>> {
     let DeValue::String(text) = value.get_ref() else {
-        reader.wrong_type(value, "cycle `on`", "a string of slots such as \"1-14\" or \"1-2,5\"");
+        reader.wrong_type(
+            value,
+            "cycle `on`",
+            "a string of slots such as \"1-14\" or \"1-2,5\"",
+        );
         return None;
     };
     match parse_slots(text) {
@@ -95,16 +108,27 @@ fn read_slots(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Vec<crate::r
 }
 
 /// Every slot's administration must fall inside its cycle: (last slot − 1)·interval < length.
-fn check_fits(reader: &mut Reader<'_>, cycle: &Cycle, interval: f64, span: crate::diagnostic::Span) -> Option<()> {
+fn check_fits(
+    reader: &mut Reader<'_>,
+    cycle: &Cycle,
+    interval: f64,
+    span: crate::diagnostic::Span,
+) -> Option<()> {
     let slot = cycle.last_slot();
     let offset = f64::from(slot - 1) * interval;
     if offset < cycle.length {
         return Some(());
     }
     let hint = if interval == 1.0 {
-        format!("a cycle of length {} has slots 1 to {}: lengthen the cycle or drop the later slots", cycle.length, cycle.length.ceil())
+        format!(
+            "a cycle of length {} has slots 1 to {}: lengthen the cycle or drop the later slots",
+            cycle.length,
+            cycle.length.ceil()
+        )
     } else {
-        format!("slots are `interval` = {interval} apart: lengthen the cycle, shorten `interval` or drop the later slots")
+        format!(
+            "slots are `interval` = {interval} apart: lengthen the cycle, shorten `interval` or drop the later slots"
+        )
     };
     reader.error(
         Diagnostic::error(
@@ -148,13 +172,25 @@ pub(super) fn read_steady_state(
         ok = false;
     };
     if !table.contains_key("interval") {
-        refuse(reader, "`ss = true` needs an `interval`", "steady state is reached when the dose is given every `interval` forever: add `interval = ...`");
+        refuse(
+            reader,
+            "`ss = true` needs an `interval`",
+            "steady state is reached when the dose is given every `interval` forever: add `interval = ...`",
+        );
     }
     if table.contains_key("cycle") {
-        refuse(reader, "`ss = true` cannot be combined with a `cycle`", "start the steady state with a plain repeated dose (`interval`, `count`) and give the cycles as another dose line");
+        refuse(
+            reader,
+            "`ss = true` cannot be combined with a `cycle`",
+            "start the steady state with a plain repeated dose (`interval`, `count`) and give the cycles as another dose line",
+        );
     }
     if table.get("start").is_some_and(|v| !is_zero(v.get_ref())) {
-        refuse(reader, "a steady-state dose starts the run: its `start` must be 0", "drop `start`, or shift the other doses instead");
+        refuse(
+            reader,
+            "a steady-state dose starts the run: its `start` must be 0",
+            "drop `start`, or shift the other doses instead",
+        );
     }
     let indices = match listed {
         None => Some((0..states.len()).collect()),
@@ -166,7 +202,11 @@ pub(super) fn read_steady_state(
 /// True for a literal 0 (`0`, `0.0`); a start that is not a number is reported elsewhere.
 fn is_zero(value: &DeValue<'_>) -> bool {
     match value {
-        DeValue::Integer(i) => i.as_str().trim_start_matches(['+', '-']).bytes().all(|b| b == b'0' || b == b'_'),
+        DeValue::Integer(i) => i
+            .as_str()
+            .trim_start_matches(['+', '-'])
+            .bytes()
+            .all(|b| b == b'0' || b == b'_'),
         DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>() == Ok(0.0),
         _ => true,
     }
@@ -204,7 +244,8 @@ fn read_state_list(
                 reader.error(
                     Diagnostic::error(span_of(item), format!("unknown state `{name}` in `ss_states`"))
                         .with_optional_hint(
-                            crate::suggest::closest(&name, names.clone()).map(|s| format!("did you mean `{s}`?")),
+                            crate::suggest::closest(&name, names.clone())
+                                .map(|s| format!("did you mean `{s}`?")),
                         )
                         .with_hint(format!("states: {}", names.collect::<Vec<_>>().join(", "))),
                 );

@@ -3,13 +3,13 @@
 
 mod compile;
 mod cycles;
-mod steady_state;
 mod monitor;
 mod population;
 mod reader;
 mod regimens;
 mod sections;
 mod solver;
+mod steady_state;
 mod trace;
 
 pub use compile::{CompiledModel, ModelSystem, NonFiniteOutput, ParameterOverride};

@@ -4,8 +4,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::reader::{Reader, Value, span_of};
 use super::{DoseQuantity, DoseSpec, InfusionSpec, RegimenSpec, StateVariable};
-use crate::regimen::Cycle;
 use crate::diagnostic::{Diagnostic, Span};
+use crate::regimen::Cycle;
 
 const DOSE_KEYS: [&str; 12] = [
     "target",
@@ -52,8 +52,13 @@ pub(super) fn read_regimens(
         };
         if let Some(second) = doses.iter().filter(|d| d.steady_state.is_some()).nth(1) {
             reader.error(
-                Diagnostic::error(second.span, format!("{context} has more than one `ss = true` dose"))
-                    .with_hint("one dose line sets the steady state the regimen starts from; drop `ss` from the others"),
+                Diagnostic::error(
+                    second.span,
+                    format!("{context} has more than one `ss = true` dose"),
+                )
+                .with_hint(
+                    "one dose line sets the steady state the regimen starts from; drop `ss` from the others",
+                ),
             );
         }
         regimens.push(RegimenSpec {

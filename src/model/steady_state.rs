@@ -34,7 +34,11 @@ const GROWTH_MARGIN: f64 = 1e-6;
 impl CompiledModel {
     /// The state the run of `regimen` starts from at t = 0: the initial state, or with an
     /// `ss = true` dose its periodic steady state; also the iterations spent finding it.
-    pub fn start_state(&self, regimen: &Regimen, options: &SolverOptions) -> Result<(Vec<f64>, u64), SolveError> {
+    pub fn start_state(
+        &self,
+        regimen: &Regimen,
+        options: &SolverOptions,
+    ) -> Result<(Vec<f64>, u64), SolveError> {
         match regimen.doses.iter().find(|d| d.steady_state.is_some()) {
             None => Ok((self.initial_state.clone(), 0)),
             Some(dose) => SteadyState::new(self, dose, options)?.solve(),
@@ -54,7 +58,11 @@ impl<'a> SteadyState<'a> {
     fn new(model: &'a CompiledModel, dose: &Dose, options: &SolverOptions) -> Result<Self, SolveError> {
         let interval = dose.interval;
         let end = dose.lag + dose.duration().unwrap_or(0.0);
-        let within = if dose.infusion.is_some() { end <= interval } else { end < interval };
+        let within = if dose.infusion.is_some() {
+            end <= interval
+        } else {
+            end < interval
+        };
         if !(interval > 0.0 && within) {
             return Err(SolveError::InvalidOptions(format!(
                 "a steady-state dose must be over (lag {} + infusion {}) within its interval {interval}; shorten the infusion or the lag",
@@ -179,7 +187,11 @@ impl<'a> SteadyState<'a> {
     /// ∂Φ/∂y over the listed states (row-major, m × m), by forward differences.
     fn jacobian(&self, y: &[f64], phi: &[f64]) -> Result<Vec<f64>, SolveError> {
         let m = self.states.len();
-        let scale = self.states.iter().map(|&i| phi[i].abs().max(y[i].abs())).fold(0.0, f64::max);
+        let scale = self
+            .states
+            .iter()
+            .map(|&i| phi[i].abs().max(y[i].abs()))
+            .fold(0.0, f64::max);
         let mut jac = vec![0.0; m * m];
         let mut shifted = y.to_vec();
         for (col, &j) in self.states.iter().enumerate() {
@@ -202,7 +214,12 @@ impl<'a> SteadyState<'a> {
             return Ok(());
         }
         let peak = direction.iter().fold(0.0_f64, |a, &b| a.max(b));
-        let growing = self.states.iter().zip(&direction).filter(|&(_, &w)| w >= 1e-3 * peak).map(|(&i, _)| i);
+        let growing = self
+            .states
+            .iter()
+            .zip(&direction)
+            .filter(|&(_, &w)| w >= 1e-3 * peak)
+            .map(|(&i, _)| i);
         Err(SolveError::NoSteadyState {
             states: self.names(growing),
             detail: format!("they grow by a factor {rho:.6} per interval"),
@@ -210,8 +227,14 @@ impl<'a> SteadyState<'a> {
     }
 
     fn names(&self, indices: impl Iterator<Item = usize>) -> String {
-        let names: Vec<String> = indices.map(|i| format!("`{}`", self.model.state_names[i])).collect();
-        if names.is_empty() { "the listed states".to_string() } else { names.join(", ") }
+        let names: Vec<String> = indices
+            .map(|i| format!("`{}`", self.model.state_names[i]))
+            .collect();
+        if names.is_empty() {
+            "the listed states".to_string()
+        } else {
+            names.join(", ")
+        }
     }
 }
 
@@ -245,7 +268,13 @@ fn spectral_radius(a: &[f64], m: usize) -> (f64, Vec<f64>) {
         power *= 2.0;
     }
     let n = norm(&b);
-    let rho = (log_norm + if n > 0.0 { n.ln() / power } else { f64::NEG_INFINITY }).exp();
+    let rho = (log_norm
+        + if n > 0.0 {
+            n.ln() / power
+        } else {
+            f64::NEG_INFINITY
+        })
+    .exp();
     let rows = (0..m).map(|i| norm(&b[i * m..(i + 1) * m])).collect();
     (rho, rows)
 }

@@ -158,9 +158,15 @@ mod tests {
         assert_eq!(parse_slots("1-x"), Err(SlotError::Malformed("1-x".into())));
         assert_eq!(parse_slots("-3"), Err(SlotError::Malformed("-3".into())));
         assert_eq!(parse_slots("0-3"), Err(SlotError::Zero));
-        assert_eq!(parse_slots("5-2"), Err(SlotError::Backwards { first: 5, last: 2 }));
+        assert_eq!(
+            parse_slots("5-2"),
+            Err(SlotError::Backwards { first: 5, last: 2 })
+        );
         assert_eq!(parse_slots("1-5,3"), Err(SlotError::Repeated(3)));
-        assert_eq!(parse_slots("99999999999"), Err(SlotError::Malformed("99999999999".into())));
+        assert_eq!(
+            parse_slots("99999999999"),
+            Err(SlotError::Malformed("99999999999".into()))
+        );
     }
 
     #[test]

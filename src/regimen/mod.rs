@@ -247,7 +247,10 @@ impl Regimen {
     /// Number of administrations a run to `t_end` schedules (all dose lines), computed without
     /// expanding them.
     pub fn administrations_until(&self, t_end: f64) -> u64 {
-        self.doses.iter().map(|d| u64::from(d.count_until_end(t_end))).sum()
+        self.doses
+            .iter()
+            .map(|d| u64::from(d.count_until_end(t_end)))
+            .sum()
     }
 
     fn expand(&self, limit: f64, t_end: Option<f64>) -> Vec<Event> {
