@@ -324,7 +324,7 @@ fn dop853_dense_output_locates_the_same_events() {
 /// One compartment, zero-order infusions of D over T every τ: by superposition the value just
 /// before the start of infusion n+1 (t = n·τ) is Σ_{i<n} C_end·e^{−k(n·τ − i·τ − T)}, with
 /// C_end = D/(T·k·V)·(1 − e^{−kT}) the end-of-infusion value of one infusion alone.
-fn infusion_trough(dose: f64, v: f64, k: f64, infusion: f64, tau: f64, n: u32) -> f64 {
+fn infusion_trough((dose, v, k): (f64, f64, f64), infusion: f64, tau: f64, n: u32) -> f64 {
     let c_end = dose / (infusion * k * v) * (1.0 - (-k * infusion).exp());
     (0..n)
         .map(|i| c_end * (-k * (f64::from(n - i) * tau - infusion)).exp())
@@ -360,8 +360,8 @@ fn infusion_troughs_are_taken_before_the_next_start_not_at_the_infusion_end() {
     for (tau, count) in [(504.0, 4), (168.0, 5)] {
         let m = infusion_model(tau, count);
         let e = &measure(&m, 0, tau * f64::from(count)).exposures[0];
-        let last = infusion_trough(dose, v, k, 1.0, tau, count - 1);
-        let first = infusion_trough(dose, v, k, 1.0, tau, 1);
+        let last = infusion_trough((dose, v, k), 1.0, tau, count - 1);
+        let first = infusion_trough((dose, v, k), 1.0, tau, 1);
         // 1e-6 relative: the 3-weekly trough (≈ 1.6e-8 mg/L) has decayed by e^{−19} under
         // rtol = 1e-10 steps, whose relative errors add up over the ~500 h of decay.
         assert_close(e.trough_last.unwrap(), last, 1e-6, 0.0, "last trough");

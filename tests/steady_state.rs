@@ -87,10 +87,7 @@ fn two_compartment_infusion_starts_at_the_geometric_series_sum() {
     let m_mat = [[-(k10 + k12), k21], [k12, -k21]];
     // One infusion from 0: at its end M⁻¹(e^{M·T} − I)·R·e₁, then e^{M(τ−T)}.
     let rate = dose / dur;
-    let end = apply(
-        matrix_function(m_mat, |l| ((l * dur).exp() - 1.0) / l),
-        [rate, 0.0],
-    );
+    let end = apply(matrix_function(m_mat, |l| (l * dur).exp_m1() / l), [rate, 0.0]);
     let phi0 = apply(matrix_function(m_mat, |l| (l * (tau - dur)).exp()), end);
     // (I − e^{Mτ})⁻¹·Φ(0).
     let y_ss = apply(matrix_function(m_mat, |l| 1.0 / (1.0 - (l * tau).exp())), phi0);
@@ -116,10 +113,10 @@ doses = [ { target = "A1", amount = 500, duration = 1, interval = 24, count = 3,
         .simulate(&m.regimens[0], 48.0, &[0.0, 24.0, 48.0], &options(2))
         .unwrap();
     for (row, t) in sol.times.iter().enumerate() {
-        for s in 0..2 {
+        for (s, expected) in y_ss.iter().enumerate() {
             assert_close(
                 sol.states[2 * row + s],
-                y_ss[s],
+                *expected,
                 1e-9,
                 1e-9,
                 &format!("A{}({t})", s + 1),

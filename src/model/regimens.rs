@@ -132,7 +132,7 @@ fn read_dose(
             None => Some(1.0),
         };
         let cycle = super::cycles::read_cycle(reader, cycle, interval);
-        return finish_dose(reader, table, span, (target, amount, start), interval, cycle);
+        return finish_dose(reader, table, span, (target, amount, start), (interval, cycle));
     }
     let count = match table.get("count") {
         Some(v) => reader
@@ -181,8 +181,7 @@ fn finish_dose(
     table: &DeTable<'_>,
     span: Span,
     (target, amount, start): (Option<usize>, Option<DoseQuantity>, Option<f64>),
-    interval: Option<f64>,
-    cycle: Option<Cycle>,
+    (interval, cycle): (Option<f64>, Option<Cycle>),
 ) -> Option<DoseSpec> {
     let infusion = read_infusion(reader, table)?;
     let lag = table.get("lag").and_then(|v| reader.expression(v, "`lag`"));

@@ -285,7 +285,7 @@ fn solve_linear(a: &mut [f64], b: &mut [f64], m: usize) -> bool {
     for col in 0..m {
         let pivot = (col..m).max_by(|&p, &q| a[p * m + col].abs().total_cmp(&a[q * m + col].abs()));
         let Some(p) = pivot else { return false };
-        if !(a[p * m + col].abs() > 0.0) {
+        if a[p * m + col] == 0.0 || a[p * m + col].is_nan() {
             return false;
         }
         for k in 0..m {
