@@ -3,13 +3,17 @@
 //!
 //! Model: `benches/models/pk_persister_immune.toml` (7 states; 180 daily oral doses and 26
 //! weekly agonist doses over 365 days; rtol = atol = 1e-6; DOPRI5).
-//! - `stages/*`: parse+validate, compile, one RHS evaluation (bytecode vs hand-written Rust);
-//! - `simulate/toml_model`: the TOML model on our integrator;
+//! - `stages/*`: parse+validate, compile, native compilation (Cranelift) of the right-hand side,
+//!   one RHS evaluation (bytecode, native code, hand-written Rust);
+//! - `simulate/toml_model`: the TOML model on our integrator (bytecode);
+//! - `simulate/toml_model_jit`: the same with native code (compiled once, outside the loop);
 //! - `simulate/handwritten_rhs`: the same equations as Rust code on our integrator;
 //! - `simulate/plain_loop`: a plain hand-written Dormand–Prince loop on `[f64; 7]` arrays;
-//! - `process/relapse_simulate`: the whole `relapse simulate` process, one regimen, daily output.
+//! - `process/relapse_simulate[_ENGINE]`: the whole `relapse simulate` process, one regimen,
+//!   daily output, with the default engine (auto) and with `--engine jit` / `bytecode`.
 //!
-//! Targets: toml_model ≤ 2 × handwritten_rhs; relapse_simulate ≤ 3 × plain_loop.
+//! Targets: toml_model_jit ≤ 1.15 × handwritten_rhs; rhs_jit ≤ 1.5 × rhs_handwritten;
+//! relapse_simulate ≤ 2.5 × plain_loop.
 //! `python3 benches/ratios.py` prints the ratios from the last run.
 #![allow(missing_docs, clippy::print_stderr)]
 
@@ -215,11 +219,29 @@ fn stages(c: &mut Criterion) {
         b.iter(|| system.rhs(black_box(3.0), black_box(&y), &mut dy))
     });
     group.bench_function("rhs_handwritten", |b| b.iter(|| hand_rhs(black_box(&y), &mut dy)));
+    group.bench_function("jit_compile_rhs", |b| {
+        b.iter(|| relapse::expr::NativeProgram::compile(black_box(&compiled.rhs)).unwrap())
+    });
+    let native = compiled.system();
+    native_ready(&compiled);
+    let mut native = native;
+    group.bench_function("rhs_jit", |b| {
+        b.iter(|| native.rhs(black_box(3.0), black_box(&y), &mut dy))
+    });
     group.finish();
+}
+
+/// Compiles `compiled`'s programs to native code now.
+fn native_ready(compiled: &CompiledModel) {
+    compiled
+        .use_engine(relapse::model::Engine::Jit)
+        .expect("the JIT works on this machine");
 }
 
 fn simulations(c: &mut Criterion) {
     let (_, compiled) = load();
+    let (_, jitted) = load();
+    native_ready(&jitted);
     let regimen = &compiled.regimens[0];
     let events = regimen.schedule();
     let times = daily();
@@ -251,6 +273,9 @@ fn simulations(c: &mut Criterion) {
     group.bench_function("toml_model", |b| {
         b.iter(|| compiled.simulate(regimen, T_END, &times, &options()).unwrap())
     });
+    group.bench_function("toml_model_jit", |b| {
+        b.iter(|| jitted.simulate(regimen, T_END, &times, &options()).unwrap())
+    });
     group.bench_function("handwritten_rhs", |b| {
         b.iter(|| simulate(&mut HandWritten, &problem, &options()).unwrap())
     });
@@ -262,24 +287,32 @@ fn whole_process(c: &mut Criterion) {
     let exe = env!("CARGO_BIN_EXE_relapse");
     let mut group = c.benchmark_group("process");
     group.sample_size(20);
-    group.bench_function("relapse_simulate", |b| {
-        b.iter(|| {
-            let status = Command::new(exe)
-                .args([
-                    "simulate",
-                    MODEL_PATH,
-                    "--regimen",
-                    "combination",
-                    "--output-step",
-                    "1",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .unwrap();
-            assert!(status.success());
-        })
-    });
+    for (name, engine) in [
+        ("relapse_simulate", "auto"),
+        ("relapse_simulate_jit", "jit"),
+        ("relapse_simulate_bytecode", "bytecode"),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let status = Command::new(exe)
+                    .args([
+                        "simulate",
+                        MODEL_PATH,
+                        "--regimen",
+                        "combination",
+                        "--output-step",
+                        "1",
+                        "--engine",
+                        engine,
+                    ])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            })
+        });
+    }
     group.finish();
 }
 

@@ -158,6 +158,7 @@ fn population(c: &mut Criterion) {
         t_end: T_END,
         options: options(),
         grid: None,
+        engine: relapse::model::Engine::Bytecode,
     };
     let cohort = Cohort {
         model: &model,

@@ -13,8 +13,12 @@ def mean(group, name):
 
 pairs = [
     ("rhs: bytecode / hand-written", ("stages", "rhs_bytecode"), ("stages", "rhs_handwritten"), None),
-    ("solve: TOML model / hand-written RHS (target <= 2)", ("simulate", "toml_model"), ("simulate", "handwritten_rhs"), 2.0),
-    ("whole process / plain loop (target <= 3)", ("process", "relapse_simulate"), ("simulate", "plain_loop"), 3.0),
+    ("rhs: JIT / hand-written (target <= 1.5)", ("stages", "rhs_jit"), ("stages", "rhs_handwritten"), 1.5),
+    ("solve: TOML model, bytecode / hand-written RHS", ("simulate", "toml_model"), ("simulate", "handwritten_rhs"), None),
+    ("solve: TOML model, JIT / hand-written RHS (target <= 1.15)", ("simulate", "toml_model_jit"), ("simulate", "handwritten_rhs"), 1.15),
+    ("whole process (auto) / plain loop (target <= 2.5)", ("process", "relapse_simulate"), ("simulate", "plain_loop"), 2.5),
+    ("whole process (--engine jit) / plain loop", ("process", "relapse_simulate_jit"), ("simulate", "plain_loop"), None),
+    ("whole process (--engine bytecode) / plain loop", ("process", "relapse_simulate_bytecode"), ("simulate", "plain_loop"), None),
     ("our integrator / plain loop (same RHS)", ("simulate", "handwritten_rhs"), ("simulate", "plain_loop"), None),
 ]
 population = [
@@ -34,6 +38,6 @@ for label, a, b, target in pairs:
     ratio = mean(*a) / mean(*b)
     verdict = "" if target is None else (" ok" if ratio <= target else " OVER TARGET")
     print(f"{label}: {ratio:.2f}{verdict}  ({mean(*a) / 1e3:.1f} us / {mean(*b) / 1e3:.1f} us)")
-for group, name in [("stages", "parse_validate"), ("stages", "compile")]:
+for group, name in [("stages", "parse_validate"), ("stages", "compile"), ("stages", "jit_compile_rhs")]:
     if measured(group, name):
         print(f"{group}/{name}: {mean(group, name) / 1e3:.1f} us")

@@ -15,3 +15,10 @@ target/release/relapse population models/hibernation_rigi.toml --out "$populatio
     --plot plots/hibernation_rigi_population.png
 rm -rf "$population"
 echo "plots/hibernation_rigi_population.png"
+# The synthetic measurements of models/data/ over three regimens of the hibernation model,
+# in weeks: tumour cells on the main panel, persister counts (with error bars) on the P panel.
+target/release/relapse plot models/hibernation_rigi.toml \
+    --data models/data/hibernation_observed.csv --time-unit week \
+    --regimen targeted --regimen combination --regimen targeted_stopped_early \
+    --out plots/hibernation_rigi_data.png
+echo "plots/hibernation_rigi_data.png"

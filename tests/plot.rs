@@ -30,7 +30,12 @@ fn every_shipped_model_renders_png_and_svg() {
             .arg(&png)
             .assert()
             .success();
-        assert_eq!(png_size(&png), (1200, 750), "{stem}");
+        let source = std::fs::read_to_string(&model).unwrap();
+        let parsed = relapse::model::load(&source).unwrap();
+        // 1200×750 unless the model's [plot] section sets a size.
+        let plot = parsed.plot.clone().unwrap_or_default();
+        let size = (plot.width.unwrap_or(1200), plot.height.unwrap_or(750));
+        assert_eq!(png_size(&png), size, "{stem}");
         let svg = dir.path().join(format!("{stem}.svg"));
         relapse()
             .arg("plot")
@@ -40,8 +45,10 @@ fn every_shipped_model_renders_png_and_svg() {
             .assert()
             .success();
         let text = std::fs::read_to_string(&svg).unwrap();
-        let source = std::fs::read_to_string(&model).unwrap();
-        let parsed = relapse::model::load(&source).unwrap();
+        for panel in &plot.panels {
+            let title = panel.title.clone().unwrap_or_else(|| panel.series.join(", "));
+            assert!(text.contains(&title), "{stem}: panel `{title}`");
+        }
         for regimen in &parsed.regimens {
             assert!(
                 text.contains(&regimen.name),

@@ -23,7 +23,7 @@ use relapse::diagnostic::{Diagnostics, line_column};
 use relapse::export::{MetricsFormat, MetricsReport, OutputTable, render_metrics, trajectory_csv};
 use relapse::metrics::{RegimenMetrics, set_delays};
 use relapse::model::{CompiledModel, Model, OutputGrid, Trace};
-use relapse::plot::{Curve, DoseMark, Figure, Level, Marker, Panel};
+use relapse::plot::{Curve, DoseMark, Figure, Level, Marker, Observation, Panel};
 use relapse::regimen::{EventKind, Regimen};
 use relapse::solve::SolverOptions;
 
@@ -331,6 +331,7 @@ fn model_figure(
                 curves,
                 levels,
                 markers,
+                observations: Vec::new(),
             };
             let exposure = (!exposures.is_empty()).then(|| output_panel(run, traces, &exposures, false));
             (main, exposure)
@@ -350,6 +351,7 @@ fn model_figure(
         t_end: run.t_end,
         main,
         exposure,
+        panels: Vec::new(),
         doses: dose_marks(regimens, &run.compiled.state_names, run.t_end),
         size,
     }
@@ -385,6 +387,7 @@ fn output_panel(run: &Bounded, traces: &[Trace], selected: &[usize], log_y: bool
             })
             .collect(),
         markers: Vec::new(),
+        observations: Vec::new(),
     }
 }
 
@@ -522,6 +525,7 @@ fn arbitrary_panel(bytes: &mut Bytes<'_>) -> Panel {
         curves,
         levels,
         markers,
+        observations: Vec::new(),
     }
 }
 
@@ -550,15 +554,26 @@ pub fn decode_figure(data: &[u8]) -> (Figure, bool) {
             end: (bytes.byte() & 1 == 1).then(|| bytes.number()),
         })
         .collect();
-    let figure = Figure {
+    let mut figure = Figure {
         title: bytes.label(),
         x_label: bytes.label(),
         t_end,
         main,
         exposure,
+        panels: Vec::new(),
         doses,
         size,
     };
+    // Decoded last, so that earlier inputs keep decoding to the figures they did before.
+    figure.main.observations = (0..bytes.small(8))
+        .map(|colour| Observation {
+            time: bytes.number(),
+            value: bytes.number(),
+            bounds: (bytes.byte() & 1 == 1).then(|| (bytes.number(), bytes.number())),
+            colour: (colour % 2 == 0).then_some(colour),
+        })
+        .collect();
+    figure.panels = (0..bytes.small(3)).map(|_| arbitrary_panel(&mut bytes)).collect();
     (figure, flags & 2 == 2)
 }
 

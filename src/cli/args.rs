@@ -27,6 +27,10 @@ pub(crate) enum Command {
     Population(PopulationArgs),
     /// Combine the shard folders of `population --shard` into the files of a single run.
     Merge(MergeArgs),
+    /// Write a self-contained HTML report: figures, comparison, regimens, parameters, provenance.
+    Report(ReportArgs),
+    /// Re-check a model on every save; optionally re-run `compare` and rewrite a plot.
+    Watch(WatchArgs),
 }
 
 /// How `check` reports problems.
@@ -49,6 +53,17 @@ pub(crate) struct CheckArgs {
     /// Output format of the diagnostics.
     #[arg(long, value_enum, default_value_t)]
     pub(crate) format: DiagnosticFormat,
+}
+
+/// Evaluation engines for `--engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EngineArg {
+    /// Bytecode, switching to native code once compiling pays for itself (default).
+    Auto,
+    /// Native code (Cranelift), compiled before the run.
+    Jit,
+    /// The bytecode interpreter only (the reference).
+    Bytecode,
 }
 
 /// Integration method names for `--method`.
@@ -92,6 +107,9 @@ pub(crate) struct SolverArgs {
     /// Integration method.
     #[arg(long, value_enum)]
     pub(crate) method: Option<MethodArg>,
+    /// How the model's expressions are evaluated (results are bit-identical either way).
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub(crate) engine: Option<EngineArg>,
     /// Maximum number of steps per regimen run.
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub(crate) max_steps: Option<u64>,
@@ -154,12 +172,49 @@ pub(crate) struct CompareArgs {
     /// Also write the overlay of relapse curves here (.png or .svg).
     #[arg(long, value_name = "FILE")]
     pub(crate) plot: Option<PathBuf>,
+    /// Show times (table columns, JSON, CSV and the figure) in this unit; needs a known model time_unit.
+    #[arg(long, value_enum, value_name = "UNIT")]
+    pub(crate) time_unit: Option<TimeUnitArg>,
+    /// Extra figure panel (repeatable): comma-separated series, then `:log` or `:linear`.
+    #[arg(long = "panels", value_name = "A,B:log", requires = "plot")]
+    pub(crate) panels: Vec<String>,
+    /// Draw these measurements on the figure (CSV: time,value[,regimen,id,output,lower,upper]).
+    #[arg(long, value_name = "FILE.csv", requires = "plot")]
+    pub(crate) data: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) solver: SolverArgs,
 }
 
+/// Time units of `--time-unit` (see `relapse::units`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TimeUnitArg {
+    /// Hours.
+    #[value(alias = "hour", alias = "hours")]
+    H,
+    /// Days (24 h).
+    #[value(alias = "days")]
+    Day,
+    /// Weeks (7 days).
+    #[value(alias = "weeks")]
+    Week,
+    /// Months of 30.4375 days (365.25 / 12).
+    #[value(alias = "months")]
+    Month,
+}
+
+impl From<TimeUnitArg> for relapse::units::TimeUnit {
+    fn from(u: TimeUnitArg) -> Self {
+        match u {
+            TimeUnitArg::H => Self::Hour,
+            TimeUnitArg::Day => Self::Day,
+            TimeUnitArg::Week => Self::Week,
+            TimeUnitArg::Month => Self::Month,
+        }
+    }
+}
+
 /// Figure options shared by `plot` and `compare --plot`.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub(crate) struct FigureArgs {
     /// Outputs to draw: the exposure panel's (models with [relapse]) or the main panel's.
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
@@ -170,28 +225,25 @@ pub(crate) struct FigureArgs {
     /// Linear y axis for the main panel.
     #[arg(long)]
     pub(crate) linear_y: bool,
-    /// Width in pixels.
-    #[arg(long, allow_negative_numbers = true, value_name = "W", default_value_t = 1200)]
-    pub(crate) width: u32,
-    /// Height in pixels.
-    #[arg(long, allow_negative_numbers = true, value_name = "H", default_value_t = 750)]
-    pub(crate) height: u32,
+    /// Width in pixels [default: [plot] width, else 1200].
+    #[arg(long, allow_negative_numbers = true, value_name = "W")]
+    pub(crate) width: Option<u32>,
+    /// Height in pixels [default: [plot] height, else 750].
+    #[arg(long, allow_negative_numbers = true, value_name = "H")]
+    pub(crate) height: Option<u32>,
     /// Title (default: the model's title).
     #[arg(long, value_name = "T")]
     pub(crate) title: Option<String>,
-}
-
-impl Default for FigureArgs {
-    fn default() -> Self {
-        Self {
-            outputs: None,
-            log_y: false,
-            linear_y: false,
-            width: 1200,
-            height: 750,
-            title: None,
-        }
-    }
+    /// Show the time axis in this unit; needs a known model time_unit.
+    #[arg(long, value_enum, value_name = "UNIT")]
+    pub(crate) time_unit: Option<TimeUnitArg>,
+    /// Extra panel (repeatable; replaces [plot] panels): comma-separated outputs, states or
+    /// derived values, then `:log` or `:linear` (default linear), e.g. `--panels S,P,R:log`.
+    #[arg(long = "panels", value_name = "A,B:log")]
+    pub(crate) panels: Vec<String>,
+    /// Draw these measurements as points (CSV: time,value[,regimen,id,output,lower,upper]).
+    #[arg(long, value_name = "FILE.csv")]
+    pub(crate) data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +317,43 @@ pub(crate) struct MergeArgs {
     pub(crate) plot: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// The HTML file to write (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// Regimen whose relapse time the others are compared with (default: the first run).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) baseline: Option<String>,
+    #[command(flatten)]
+    pub(crate) figure: FigureArgs,
+    #[command(flatten)]
+    pub(crate) solver: SolverArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// The model file to watch.
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// Rewrite this figure (.png or .svg) after every valid save.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plot: Option<PathBuf>,
+    /// Print the fresh `compare` table after every valid save.
+    #[arg(long)]
+    pub(crate) compare: bool,
+    /// Quiet time after a change before re-running, in milliseconds (editors write in bursts).
+    #[arg(long, value_name = "MS", default_value_t = 150,
+          value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    pub(crate) debounce: u64,
+    /// Flags passed to the command run on each save (after `--`), e.g. `-- --set ka=2 --t-end 90`.
+    #[arg(last = true, value_name = "FLAGS")]
+    pub(crate) flags: Vec<String>,
+}
+
 impl From<CompareFormat> for relapse::export::MetricsFormat {
     fn from(f: CompareFormat) -> Self {
         match f {
@@ -272,6 +361,16 @@ impl From<CompareFormat> for relapse::export::MetricsFormat {
             CompareFormat::Markdown => Self::Markdown,
             CompareFormat::Csv => Self::Csv,
             CompareFormat::Json => Self::Json,
+        }
+    }
+}
+
+impl From<EngineArg> for relapse::model::Engine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Auto => Self::Auto,
+            EngineArg::Jit => Self::Jit,
+            EngineArg::Bytecode => Self::Bytecode,
         }
     }
 }

@@ -2,14 +2,15 @@
 
 use std::path::Path;
 
-use relapse::export::{MetricsFormat, MetricsReport, render_metrics};
+use relapse::export::{MetricsFormat, MetricsReport, render_metrics_with};
 use relapse::metrics::set_delays;
 
 use super::args::{CompareArgs, FigureArgs};
 use super::figure::{Context, check_figure, write_figure};
 use super::outputs::{self, Output};
+use super::provenance::run_provenance;
 use super::simulate::report_warnings;
-use super::{CliError, Prepared, prepare};
+use super::{CliError, Prepared, prepare_with_source};
 
 pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
     let planned: Vec<Output<'_>> = (args
@@ -21,12 +22,16 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
     let mut reserved = outputs::reserve(&args.model, &planned)?;
     // The data output is planned last; a figure's reservation is held until the end.
     let out = if args.out.is_some() { reserved.pop() } else { None };
-    let Prepared {
-        model,
-        settings,
-        compiled,
-        regimens,
-    } = prepare(&args.model, &args.solver)?;
+    let (
+        Prepared {
+            model,
+            settings,
+            compiled,
+            regimens,
+        },
+        source,
+    ) = prepare_with_source(&args.model, &args.solver)?;
+    let provenance = run_provenance(&source, &settings, &compiled);
     let watchlist = &compiled.monitor.watchlist;
     if watchlist.observable.is_none() && watchlist.exposures.is_empty() {
         return Err(CliError::Usage(format!(
@@ -47,10 +52,22 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         compiled: &compiled,
         settings: &settings,
         regimens: &regimens,
+        provenance: &provenance,
+    };
+    let figure_args = FigureArgs {
+        time_unit: args.time_unit,
+        panels: args.panels.clone(),
+        data: args.data.clone(),
+        ..FigureArgs::default()
+    };
+    // Checked before any solving: the unit, and a figure too small for its rug and panels.
+    let time_factor = match args.time_unit {
+        Some(unit) => relapse::units::conversion(model.time_unit.as_deref(), unit.into())
+            .map_err(|e| CliError::Usage(format!("`--time-unit`: {e}")))?,
+        None => 1.0,
     };
     if args.plot.is_some() {
-        // A figure too small for its dose-rug rows is refused before any solving.
-        check_figure(&context, &FigureArgs::default())?;
+        check_figure(&context, &figure_args)?;
     }
     let mut results = Vec::with_capacity(regimens.len());
     for regimen in &regimens {
@@ -61,22 +78,27 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         results.push(measured.metrics);
     }
     set_delays(&mut results, baseline);
+    if let Some(plot) = &args.plot {
+        write_figure(&context, &figure_args, &results, (plot, &args.model))?;
+    }
+    // Tables, CSV and JSON alike show times (and time integrals) in the shown unit.
+    results.iter_mut().for_each(|m| m.scale_time(time_factor));
     let report = MetricsReport {
         model: &model.name,
-        t_end: settings.t_end,
+        t_end: settings.t_end * time_factor,
         baseline: &regimens[baseline].name,
-        time_unit: model.time_unit.as_deref(),
+        time_unit: match args.time_unit {
+            Some(unit) => Some(relapse::units::TimeUnit::from(unit).name()),
+            None => model.time_unit.as_deref(),
+        },
         watchlist,
         regimens: &results,
     };
-    if let Some(plot) = &args.plot {
-        write_figure(&context, &FigureArgs::default(), &results, (plot, &args.model))?;
-    }
     let format = args
         .format
         .map(Into::into)
         .unwrap_or_else(|| format_from_extension(args.out.as_deref()));
-    let text = render_metrics(&report, format);
+    let text = render_metrics_with(&report, format, Some(&provenance));
     outputs::write_or_print(out, text.as_bytes())
 }
 

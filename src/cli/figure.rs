@@ -3,35 +3,47 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use relapse::export::RunProvenance;
 use relapse::metrics::RegimenMetrics;
 use relapse::model::{CompiledModel, Model, Trace};
 use relapse::plot::{
-    Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render, rug_row_count,
+    Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render_with_metadata, rug_row_count,
 };
 use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
+pub(crate) use super::figure_extras::{DEFAULT_SIZE, Extras, shown_time_unit};
+use super::provenance::{image_metadata, run_provenance};
 use super::settings::RunSettings;
 use super::simulate::refuse_to_overwrite;
-use super::{CliError, Prepared, prepare};
+use super::{CliError, Prepared, prepare_with_source};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
-const GRID_POINTS: usize = 1500;
+pub(crate) const GRID_POINTS: usize = 1500;
 
 pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
-    relapse::plot::check_canvas(args.figure.width, args.figure.height).map_err(usage)?;
+    let early = (
+        args.figure.width.unwrap_or(DEFAULT_SIZE.0),
+        args.figure.height.unwrap_or(DEFAULT_SIZE.1),
+    );
+    relapse::plot::check_canvas(early.0, early.1).map_err(usage)?;
     let _reserved = super::outputs::reserve_figure(&args.model, &args.out)?;
-    let Prepared {
-        model,
-        settings,
-        compiled,
-        regimens,
-    } = prepare(&args.model, &args.solver)?;
+    let (
+        Prepared {
+            model,
+            settings,
+            compiled,
+            regimens,
+        },
+        source,
+    ) = prepare_with_source(&args.model, &args.solver)?;
+    let provenance = run_provenance(&source, &settings, &compiled);
     let context = Context {
         model: &model,
         compiled: &compiled,
         settings: &settings,
         regimens: &regimens,
+        provenance: &provenance,
     };
     // The minimum canvas depends on the figure's rows and panels, known before any solving.
     check_figure(&context, &args.figure)?;
@@ -53,6 +65,8 @@ pub(crate) struct Context<'a> {
     pub(crate) compiled: &'a CompiledModel,
     pub(crate) settings: &'a RunSettings,
     pub(crate) regimens: &'a [Regimen],
+    /// Embedded in the image's metadata.
+    pub(crate) provenance: &'a RunProvenance,
 }
 
 /// Builds and writes the figure; `metrics` (one per regimen, or empty) place the markers.
@@ -63,7 +77,20 @@ pub(crate) fn write_figure(
     (out, model_path): (&Path, &Path),
 ) -> Result<(), CliError> {
     refuse_to_overwrite(out, model_path)?;
-    check_figure(context, args)?;
+    let figure = build_figure(context, args, metrics)?;
+    let metadata = image_metadata(context.provenance.to_json());
+    render_with_metadata(&figure, out, &metadata).map_err(plot_error)
+}
+
+/// The figure of `context`'s regimens: each is traced, `metrics` (one per regimen, or empty)
+/// place the markers.
+pub(crate) fn build_figure(
+    context: &Context<'_>,
+    args: &FigureArgs,
+    metrics: &[RegimenMetrics],
+) -> Result<Figure, CliError> {
+    let extras = check_figure(context, args)?;
+    let factor = extras.time_factor;
     let mut traces = Vec::with_capacity(context.regimens.len());
     for regimen in context.regimens {
         let trace = context
@@ -77,26 +104,41 @@ pub(crate) fn write_figure(
             .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
         traces.push(trace);
     }
-    let figure = figure(context, args, &traces, metrics)?;
-    render(&figure, out).map_err(|e| match e {
+    for trace in &mut traces {
+        trace.times.iter_mut().for_each(|t| *t *= factor);
+    }
+    let mut shown_metrics = metrics.to_vec();
+    shown_metrics.iter_mut().for_each(|m| m.scale_time(factor));
+    let mut figure = figure(context, args, &traces, &shown_metrics)?;
+    extras.apply(context, &mut figure)?;
+    Ok(figure)
+}
+
+/// A plot error as a usage error (format, canvas, time axis) or an I/O error.
+pub(crate) fn plot_error(e: PlotError) -> CliError {
+    match e {
         PlotError::UnknownFormat(_) | PlotError::Size(_) | PlotError::TimeAxis(_) => usage(e),
         other => CliError::Io(other.to_string()),
-    })
+    }
 }
 
 fn usage(e: impl std::fmt::Display) -> CliError {
     CliError::Usage(e.to_string())
 }
 
-/// Refuses a canvas outside the limits or too small for the figure's layout, and unknown
-/// `--outputs`, without solving anything.
-pub(crate) fn check_figure(context: &Context<'_>, args: &FigureArgs) -> Result<(), CliError> {
+/// Refuses a canvas outside the limits or too small for the figure's layout, unknown
+/// `--outputs` and `--panels` series, an unknown time unit and bad `--data`, without solving
+/// anything; returns what the figure adds to the curves.
+pub(crate) fn check_figure(context: &Context<'_>, args: &FigureArgs) -> Result<Extras, CliError> {
     let selected = selected_outputs(context.model, args.outputs.as_deref())?;
+    let extras = Extras::new(context.model, args, &selected)?;
     let layout = Layout {
         rug_rows: rug_row_count(&dose_marks(context)?),
         exposure: context.compiled.monitor.watchlist.observable.is_some() && !selected.is_empty(),
+        panels: extras.specs.len(),
     };
-    layout.check((args.width, args.height)).map_err(usage)
+    layout.check(extras.size).map_err(usage)?;
+    Ok(extras)
 }
 
 fn with_unit(name: &str, unit: Option<&str>) -> String {
@@ -146,11 +188,12 @@ fn figure(
                 });
             }
             let main = Panel {
+                observations: Vec::new(),
                 y_label: with_unit(&observable.name, observable.unit.as_deref()),
                 log_y,
                 curves,
                 levels,
-                markers: markers(metrics, observable.threshold, model.time_unit.as_deref()),
+                markers: markers(metrics, observable.threshold, shown_time_unit(model, args)),
             };
             let exposure = (!selected.is_empty()).then(|| output_panel(context, traces, &selected, false));
             (main, exposure)
@@ -164,18 +207,19 @@ fn figure(
             .clone()
             .or_else(|| model.title.clone())
             .unwrap_or_else(|| model.name.clone()),
-        x_label: with_unit("time", model.time_unit.as_deref()),
+        x_label: with_unit("time", shown_time_unit(model, args)),
         t_end: context.settings.t_end,
         main,
         exposure,
+        panels: Vec::new(),
         doses: dose_marks(context)?,
-        size: (args.width, args.height),
+        size: DEFAULT_SIZE,
     })
 }
 
 /// Output indices to draw: the named ones, else the exposure outputs, else (for a model
 /// without [relapse]) every output.
-fn selected_outputs(model: &Model, names: Option<&[String]>) -> Result<Vec<usize>, CliError> {
+pub(crate) fn selected_outputs(model: &Model, names: Option<&[String]>) -> Result<Vec<usize>, CliError> {
     match names {
         Some(names) => names
             .iter()
@@ -242,6 +286,7 @@ fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log
             })
             .collect(),
         markers: Vec::new(),
+        observations: Vec::new(),
     }
 }
 

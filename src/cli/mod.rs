@@ -2,16 +2,23 @@
 //! The only module that prints, and only through [`console`].
 
 pub(crate) mod args;
+mod clock;
 mod compare;
 pub(crate) mod console;
 mod figure;
+mod figure_extras;
 mod merge;
+mod observed;
 mod outputs;
+mod panels;
 mod population;
+mod provenance;
 mod render;
+mod report;
 mod settings;
 pub(crate) mod signals;
 mod simulate;
+mod watch;
 
 use std::io::Read;
 use std::path::Path;
@@ -82,6 +89,8 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plot(args) => figure::run(&args),
         Command::Population(args) => population::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }
 
@@ -199,6 +208,9 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
             ));
         }
     };
+    if let Err(e) = compiled.use_engine(settings.engine) {
+        console::stderr(&format!("warning: {e}; using the bytecode interpreter\n"))?;
+    }
     let regimens = simulate::select_regimens(&compiled, &solver.regimens)?;
     let prepared = Prepared {
         model,

@@ -1,6 +1,6 @@
 //! Resolution of solver settings: command-line flag, else the model's [solver] value, else default.
 
-use relapse::model::{Model, OutputGrid, ParameterOverride};
+use relapse::model::{Engine, Model, OutputGrid, ParameterOverride};
 use relapse::solve::SolverOptions;
 
 use super::CliError;
@@ -9,6 +9,8 @@ use super::args::SolverArgs;
 /// Everything needed to run one model's regimens.
 pub(crate) struct RunSettings {
     pub(crate) options: SolverOptions,
+    /// How the model's programs are evaluated.
+    pub(crate) engine: Engine,
     pub(crate) t_end: f64,
     pub(crate) overrides: Vec<ParameterOverride>,
     /// The output grid (explicit times already validated), built only by `simulate`.
@@ -78,6 +80,7 @@ pub(crate) fn resolve(model: &Model, args: &SolverArgs) -> Result<RunSettings, C
     let overrides = parse_overrides(model, &args.set)?;
     Ok(RunSettings {
         options,
+        engine: args.engine.map(Into::into).unwrap_or_default(),
         t_end,
         overrides,
         output,

@@ -5,6 +5,7 @@
 mod ast;
 mod derivative;
 mod graph;
+mod jit;
 mod lexer;
 mod lower;
 mod ops;
@@ -16,10 +17,11 @@ mod schedule;
 pub use ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 pub use derivative::time_derivative;
 pub use graph::{Graph, NodeId};
+pub use jit::{JitError, MAX_JIT_INSTRUCTIONS, NativeProgram, host_supported};
 pub use lower::{Scope, lower};
 pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved, power};
 pub use parser::{MAX_NESTING, parse};
-pub use program::{Program, ProgramTooLarge};
+pub use program::{NATIVE_AFTER_EVALUATIONS, Program, ProgramTooLarge};
 pub use reference::reference_eval;
 
 use crate::diagnostic::{Diagnostic, Span};

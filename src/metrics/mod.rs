@@ -15,6 +15,7 @@
 //!   dose time: an infusion's stop is not a trough), AUC, and time above an optional target.
 
 mod compute;
+mod time_scale;
 
 pub use compute::{RegimenRun, compute};
 

@@ -5,7 +5,7 @@
 use super::monitor::{self, Monitor, Roots};
 use super::{DoseSpec, InfusionSpec, Model};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expr::{Expr, Graph, NodeId, Program, ProgramTooLarge, Scope, lower};
+use crate::expr::{Expr, Graph, JitError, NodeId, Program, ProgramTooLarge, Scope, lower};
 use crate::regimen::{Dose, Infusion, Regimen};
 use crate::solve::{OdeSystem, Problem, Solution, SolveError, SolverOptions};
 
@@ -379,7 +379,47 @@ impl OdeSystem for ModelSystem {
     }
 }
 
+/// How compiled programs are evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The bytecode machine, until a program has been evaluated often enough that compiling
+    /// it pays ([`crate::expr::NATIVE_AFTER_EVALUATIONS`]); then native code (bit-identical, so
+    /// the switch never changes a result, and a short run never pays for compilation).
+    #[default]
+    Auto,
+    /// Native code compiled before the run starts (the bytecode if that fails).
+    Jit,
+    /// The bytecode machine only (the reference).
+    Bytecode,
+}
+
 impl CompiledModel {
+    fn programs(&self) -> impl Iterator<Item = &Program> {
+        [&self.rhs, &self.outputs]
+            .into_iter()
+            .chain(self.monitor.programs())
+    }
+
+    /// Arranges for the programs to be evaluated as `engine` says. For [`Engine::Jit`], a
+    /// failure to compile is returned (the bytecode is then used: never an abort).
+    pub fn use_engine(&self, engine: Engine) -> Result<(), JitError> {
+        match engine {
+            Engine::Bytecode => Ok(()),
+            Engine::Auto => {
+                crate::expr::host_supported()?;
+                self.programs().for_each(Program::compile_native_when_used);
+                Ok(())
+            }
+            Engine::Jit => self.programs().try_for_each(Program::compile_native_now),
+        }
+    }
+
+    /// Why native code is not in use, if it was requested and failed.
+    pub fn native_failure(&self) -> Option<JitError> {
+        self.programs()
+            .find_map(|p| p.native_status().and_then(Result::err))
+    }
+
     /// The right-hand side as an ODE system (a copy with its own registers).
     pub fn system(&self) -> ModelSystem {
         ModelSystem {

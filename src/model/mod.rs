@@ -4,6 +4,7 @@
 mod compile;
 mod cycles;
 mod monitor;
+mod plot_section;
 mod population;
 mod reader;
 mod regimens;
@@ -12,8 +13,9 @@ mod solver;
 mod steady_state;
 mod trace;
 
-pub use compile::{CompiledModel, ModelSystem, NonFiniteOutput, ParameterOverride};
+pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
+pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
 pub use trace::Trace;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -31,6 +33,8 @@ pub struct Parameter {
     pub unit: Option<String>,
     /// What the parameter means.
     pub description: Option<String>,
+    /// Where the value comes from (a publication, DOI, BioModels id), if given.
+    pub source: Option<String>,
     /// Span of the name in the file.
     pub span: Span,
 }
@@ -199,6 +203,8 @@ pub struct Model {
     pub title: Option<String>,
     /// `[model] time_unit`.
     pub time_unit: Option<String>,
+    /// `[model] description`.
+    pub description: Option<String>,
     /// Parameters in file order.
     pub parameters: Vec<Parameter>,
     /// States in file order.
@@ -217,6 +223,8 @@ pub struct Model {
     pub relapse: Option<RelapseSpec>,
     /// `[population]`, if given.
     pub population: Option<crate::population::PopulationSpec>,
+    /// `[plot]`, if given.
+    pub plot: Option<PlotSpec>,
     /// Warnings found while loading.
     pub warnings: Vec<Diagnostic>,
 }

@@ -24,6 +24,13 @@ pub struct Monitor {
     integrand_names: Vec<String>,
 }
 
+impl Monitor {
+    /// The compiled programs (for native compilation).
+    pub(super) fn programs(&self) -> [&Program; 2] {
+        [&self.watch, &self.integrands]
+    }
+}
+
 /// The graph nodes the monitor is built from.
 pub(super) struct Roots<'a> {
     pub(super) equations: &'a [NodeId],

@@ -27,6 +27,16 @@ pub(super) fn svg(figure: &Figure, path: &Path) -> Result<(), PlotError> {
     draw(figure, SVGBackend::new(path, figure.size).into_drawing_area())
 }
 
+/// The SVG text of `figure`, drawn in memory.
+pub(super) fn svg_string(figure: &Figure) -> Result<String, PlotError> {
+    let mut text = String::new();
+    draw(
+        figure,
+        SVGBackend::with_string(&mut text, figure.size).into_drawing_area(),
+    )?;
+    Ok(text)
+}
+
 /// A log axis shows at most this many decades below the largest value.
 const MAX_DECADES: f64 = 12.0;
 /// Largest magnitude drawn on a linear axis; larger values are drawn at the edge. Beyond it the
@@ -53,11 +63,13 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
     let layout = Layout {
         rug_rows: rows.len(),
         exposure: figure.exposure.is_some(),
+        panels: figure.panels.len(),
     };
     let parts = heights(figure.size.1, &layout);
     let (main, rest) = root.split_vertically(parts.main);
-    let (rug, exposure) = rest.split_vertically(parts.rug);
-    let main_x_label = if figure.exposure.is_none() && rows.is_empty() {
+    let (rug, below_rug) = rest.split_vertically(parts.rug);
+    let (exposure, extra) = below_rug.split_vertically(parts.exposure);
+    let main_x_label = if figure.exposure.is_none() && rows.is_empty() && figure.panels.is_empty() {
         figure.x_label.as_str()
     } else {
         ""
@@ -72,7 +84,7 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
         main_x_label,
     )?;
     if !rows.is_empty() {
-        let rug_x_label = if figure.exposure.is_none() {
+        let rug_x_label = if figure.exposure.is_none() && figure.panels.is_empty() {
             figure.x_label.as_str()
         } else {
             ""
@@ -85,12 +97,29 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
         )?;
     }
     if let Some(panel) = &figure.exposure {
+        let x_label = if figure.panels.is_empty() {
+            figure.x_label.as_str()
+        } else {
+            ""
+        };
         draw_panel(
             &exposure,
             panel,
             (figure.t_end, label_area, areas.exposure),
-            &figure.x_label,
+            x_label,
         )?;
+    }
+    // Each extra panel takes `parts.panel` pixels; the last one takes what is left.
+    let mut below = extra;
+    for (i, panel) in figure.panels.iter().enumerate() {
+        let (x_label_area, x_label, area) = if i + 1 == figure.panels.len() {
+            (areas.last_panel, figure.x_label.as_str(), below.clone())
+        } else {
+            let (area, rest) = below.split_vertically(parts.panel);
+            below = rest;
+            (areas.panel, "", area)
+        };
+        draw_panel(&area, panel, (figure.t_end, label_area, x_label_area), x_label)?;
     }
     root.present().map_err(err)
 }
@@ -121,7 +150,8 @@ impl Axis {
             .curves
             .iter()
             .flat_map(|c| c.points.iter().map(|p| p.1))
-            .chain(panel.levels.iter().map(|l| l.value));
+            .chain(panel.levels.iter().map(|l| l.value))
+            .chain(super::observed::values(&panel.observations));
         Self::from_values(values, panel.log_y)
     }
 
@@ -301,6 +331,7 @@ fn draw_panel<DB: DrawingBackend>(
             LabelSide::Above,
         )?;
     }
+    super::observed::draw(&mut chart, &panel.observations, &axis, t_end)?;
     // Labels alternate below and above their markers in time order, so that markers close in
     // time (two relapses a few days apart) keep readable labels.
     let mut order: Vec<usize> = (0..panel.markers.len()).collect();
@@ -382,7 +413,7 @@ where
     Ok(())
 }
 
-type Chart<'a, DB> = plotters::chart::ChartContext<
+pub(super) type Chart<'a, DB> = plotters::chart::ChartContext<
     'a,
     DB,
     plotters::coord::cartesian::Cartesian2d<

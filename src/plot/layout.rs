@@ -44,6 +44,8 @@ pub struct Layout {
     pub rug_rows: usize,
     /// Whether there is an exposure panel below the rug.
     pub exposure: bool,
+    /// Number of extra panels below the exposure panel (`--panels`).
+    pub panels: usize,
 }
 
 /// Heights of the parts below the title.
@@ -52,6 +54,8 @@ pub(super) struct Heights {
     pub(super) main: u32,
     pub(super) rug: u32,
     pub(super) exposure: u32,
+    /// Height of each extra panel (the last one takes what is left, at least this).
+    pub(super) panel: u32,
 }
 
 /// Heights of the x-axis label areas; only the lowest part carries the time axis title.
@@ -60,6 +64,10 @@ pub(super) struct XLabelAreas {
     pub(super) main: u32,
     pub(super) rug: u32,
     pub(super) exposure: u32,
+    /// Extra panels but the last.
+    pub(super) panel: u32,
+    /// The last extra panel (it carries the time axis title).
+    pub(super) last_panel: u32,
 }
 
 impl Layout {
@@ -68,6 +76,7 @@ impl Layout {
         Self {
             rug_rows: super::rug_row_count(&figure.doses),
             exposure: figure.exposure.is_some(),
+            panels: figure.panels.len(),
         }
     }
 
@@ -79,7 +88,11 @@ impl Layout {
         // monotonic: the minimum is one above the largest height that does not fit.
         let last_misfit = (1..=MAX_SIDE).rev().find(|&h| !self.fits(h)).unwrap_or(0);
         if last_misfit == MAX_SIDE {
-            return Err(SizeError::TooManyRows { rows: self.rug_rows });
+            return Err(if self.panels > 0 {
+                SizeError::TooManyPanels { panels: self.panels }
+            } else {
+                SizeError::TooManyRows { rows: self.rug_rows }
+            });
         }
         Ok((2 * MARGIN + LABEL_AREA + MIN_PLOT_WIDTH, last_misfit + 1))
     }
@@ -103,10 +116,13 @@ impl Layout {
 
     pub(super) fn x_label_areas(&self) -> XLabelAreas {
         let rug = self.rug_rows > 0;
+        let below_rug = self.exposure || self.panels > 0;
         XLabelAreas {
-            main: if self.exposure || rug { 25 } else { 45 },
-            rug: if self.exposure { 20 } else { 40 },
-            exposure: 45,
+            main: if below_rug || rug { 25 } else { 45 },
+            rug: if below_rug { 20 } else { 40 },
+            exposure: if self.panels > 0 { 25 } else { 45 },
+            panel: 25,
+            last_panel: 45,
         }
     }
 
@@ -121,6 +137,7 @@ impl Layout {
         let rows = i64::try_from(self.rug_rows).unwrap_or(i64::MAX);
         room(parts.main, 2 * MARGIN + areas.main) >= i64::from(MIN_PANEL)
             && (!self.exposure || room(parts.exposure, 2 * MARGIN + areas.exposure) >= i64::from(MIN_PANEL))
+            && (self.panels == 0 || room(parts.panel, 2 * MARGIN + areas.last_panel) >= i64::from(MIN_PANEL))
             && (rows == 0 || room(parts.rug, areas.rug) >= rows.saturating_mul(i64::from(MIN_ROW)))
     }
 }
@@ -148,6 +165,9 @@ pub(super) fn heights(height: u32, layout: &Layout) -> Heights {
         // At most a quarter of the canvas, so the result fits in u32.
         u32::try_from(wanted.min(u64::from(below_title / 4))).unwrap_or(below_title / 4)
     };
+    if layout.panels > 0 {
+        return super::panels::heights_with_panels(below_title, rug, layout);
+    }
     let exposure = if layout.exposure {
         u32::try_from(u64::from(below_title) * 27 / 100).unwrap_or(0)
     } else {
@@ -157,6 +177,7 @@ pub(super) fn heights(height: u32, layout: &Layout) -> Heights {
         main: below_title.saturating_sub(rug + exposure),
         rug,
         exposure,
+        panel: 0,
     }
 }
 
@@ -181,7 +202,11 @@ mod tests {
     use super::*;
 
     fn layout(rug_rows: usize, exposure: bool) -> Layout {
-        Layout { rug_rows, exposure }
+        Layout {
+            rug_rows,
+            exposure,
+            panels: 0,
+        }
     }
 
     /// The minimum is exact: it fits, as does every taller canvas, and one pixel less does not.

@@ -18,7 +18,10 @@ mod decimate;
 mod draw;
 mod layout;
 mod legend;
+mod metadata;
+mod observed;
 mod output;
+mod panels;
 mod population;
 mod ticks;
 
@@ -26,7 +29,11 @@ use std::collections::HashSet;
 use std::path::Path;
 
 pub use layout::{Layout, MAX_PIXELS, MAX_SIDE, check_canvas};
-pub use population::{PopulationFigure, PopulationLayout, SurvivalArm, render_population};
+pub use metadata::{ImageMetadata, embed_svg};
+pub use observed::Observation;
+pub use population::{
+    PopulationFigure, PopulationLayout, SurvivalArm, render_population, render_population_with_metadata,
+};
 pub use ticks::nice_times;
 
 /// Okabe–Ito colour-blind-safe palette (Okabe & Ito 2008), most distinct colours first.
@@ -73,7 +80,7 @@ pub struct Marker {
 }
 
 /// One panel with a shared time axis.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Panel {
     /// y-axis title (with unit).
     pub y_label: String,
@@ -85,6 +92,8 @@ pub struct Panel {
     pub levels: Vec<Level>,
     /// Point markers.
     pub markers: Vec<Marker>,
+    /// Measurements drawn as points (with error bars when they have bounds).
+    pub observations: Vec<Observation>,
 }
 
 /// One administration in the dose rug.
@@ -113,6 +122,8 @@ pub struct Figure {
     pub main: Panel,
     /// The exposure panel, if any.
     pub exposure: Option<Panel>,
+    /// Extra panels below the exposure panel (`--panels`, `[plot] panels`), in order.
+    pub panels: Vec<Panel>,
     /// The dose rug.
     pub doses: Vec<DoseMark>,
     /// Size in pixels.
@@ -159,6 +170,12 @@ pub enum SizeError {
     TooManyRows {
         /// Dose-rug rows of the figure.
         rows: usize,
+    },
+    /// So many extra panels that no accepted canvas is tall enough.
+    #[error("{panels} extra panels need a canvas taller than {MAX_SIDE} pixels: draw fewer panels")]
+    TooManyPanels {
+        /// Extra panels of the figure.
+        panels: usize,
     },
     /// Below the minimum of a population figure's [`PopulationLayout`].
     #[error(
@@ -235,14 +252,34 @@ pub fn rug_row_count(doses: &[DoseMark]) -> usize {
 /// folder that keeps the extension, then renames it into place. The size is checked first
 /// ([`Layout::check`]); nothing is written if it is refused.
 pub fn render(figure: &Figure, path: &Path) -> Result<(), PlotError> {
+    render_with_metadata(figure, path, &ImageMetadata::default())
+}
+
+/// [`render`], with `metadata` embedded in the image (PNG text chunks, SVG `<metadata>`).
+pub fn render_with_metadata(figure: &Figure, path: &Path, metadata: &ImageMetadata) -> Result<(), PlotError> {
     let format = output::image_format(path)?;
+    check_figure(figure)?;
+    register_font();
+    output::write_image_with(path, (format, metadata), |tmp| match format {
+        output::ImageFormat::Png => draw::png(figure, tmp),
+        output::ImageFormat::Svg => draw::svg(figure, tmp),
+    })
+}
+
+/// The SVG document of `figure`, in memory (for embedding in HTML), with `metadata`.
+pub fn render_svg_string(figure: &Figure, metadata: &ImageMetadata) -> Result<String, PlotError> {
+    check_figure(figure)?;
+    register_font();
+    let svg = draw::svg_string(figure)?;
+    metadata::embed_svg(&svg, metadata)
+        .ok_or_else(|| PlotError::Draw("the drawn image has an unexpected form".to_string()))
+}
+
+/// The canvas and the time axis of `figure` are drawable.
+fn check_figure(figure: &Figure) -> Result<(), PlotError> {
     Layout::of(figure).check(figure.size)?;
     if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
         return Err(PlotError::TimeAxis(figure.t_end));
     }
-    register_font();
-    output::write_image(path, |tmp| match format {
-        output::ImageFormat::Png => draw::png(figure, tmp),
-        output::ImageFormat::Svg => draw::svg(figure, tmp),
-    })
+    Ok(())
 }

@@ -8,20 +8,20 @@ use crate::diagnostic::{Diagnostic, Span};
 
 /// The file's text, and where the CSV starts in it (after a UTF-8 byte-order mark, if any).
 #[derive(Clone, Copy)]
-pub(super) struct CsvText<'t> {
+pub(crate) struct CsvText<'t> {
     text: &'t str,
     offset: usize,
 }
 
 impl<'t> CsvText<'t> {
-    pub(super) fn new(text: &'t str) -> Self {
+    pub(crate) fn new(text: &'t str) -> Self {
         let offset = if text.starts_with('\u{feff}') { 3 } else { 0 };
         Self { text, offset }
     }
 
     /// Records with their positions; blank lines are skipped, fields are trimmed and rows may
     /// have any length (checked by the caller, with a located message).
-    pub(super) fn records(self) -> csv::StringRecordsIntoIter<&'t [u8]> {
+    pub(crate) fn records(self) -> csv::StringRecordsIntoIter<&'t [u8]> {
         ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -30,13 +30,25 @@ impl<'t> CsvText<'t> {
             .into_records()
     }
 
+    /// [`CsvText::records`], skipping lines that start with `#` (comments such as a
+    /// provenance header).
+    pub(crate) fn records_with_comments(self) -> csv::StringRecordsIntoIter<&'t [u8]> {
+        ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(Trim::All)
+            .comment(Some(b'#'))
+            .from_reader(&self.text.as_bytes()[self.offset..])
+            .into_records()
+    }
+
     /// The span of field `field` of `record` in the text.
-    pub(super) fn locate(self, record: &StringRecord, field: usize) -> Span {
+    pub(crate) fn locate(self, record: &StringRecord, field: usize) -> Span {
         let start = self.offset + record.position().map_or(0, |p| p.byte() as usize);
         field_span(self.text, start, field)
     }
 
-    pub(super) fn error(self, e: &csv::Error) -> Diagnostic {
+    pub(crate) fn error(self, e: &csv::Error) -> Diagnostic {
         let start = e
             .position()
             .map_or(0, |p| self.offset + p.byte() as usize)
@@ -46,7 +58,7 @@ impl<'t> CsvText<'t> {
 }
 
 /// The first line longer than `limit` bytes, as a diagnostic at its start.
-pub(super) fn overlong_line(text: &str, limit: usize) -> Option<Diagnostic> {
+pub(crate) fn overlong_line(text: &str, limit: usize) -> Option<Diagnostic> {
     let mut start = 0;
     for line in text.split_inclusive('\n') {
         if line.len() > limit {

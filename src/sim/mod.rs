@@ -25,7 +25,7 @@ pub use summary::{PairedDelay, RegimenSummary, SummaryPlan, summarize};
 
 use crate::diagnostic::Severity;
 use crate::metrics::RegimenMetrics;
-use crate::model::{CompiledModel, Model};
+use crate::model::{CompiledModel, Engine, Model};
 use crate::solve::{SolveError, SolverOptions, SolverWarning};
 
 /// How every run of a cohort is made.
@@ -38,6 +38,8 @@ pub struct RunPlan {
     /// Output times (sorted, within [0, t_end]) at which the outputs and the relapse observable
     /// are recorded; `None` records nothing but the metrics.
     pub grid: Option<Vec<f64>>,
+    /// How each patient's compiled programs are evaluated.
+    pub engine: Engine,
 }
 
 /// One regimen run of one patient.
@@ -89,6 +91,8 @@ pub fn run_patient(
             return vec![Err(failure); regimens.len()];
         }
     };
+    // A failure leaves the bytecode in use, with identical results: nothing to report per patient.
+    let _native = compiled.use_engine(plan.engine);
     regimens
         .iter()
         .map(|&r| run_regimen(&compiled, r, plan))

@@ -120,6 +120,12 @@ pub(crate) fn gather(
         t_end: settings.t_end,
         options: settings.options.clone(),
         grid,
+        // Each patient compiles its own model and runs several regimens on it: compiling
+        // before solving pays off, and a worker thread is already busy on every core.
+        engine: match settings.engine {
+            relapse::model::Engine::Auto => relapse::model::Engine::Jit,
+            other => other,
+        },
     };
     Ok(Inputs {
         model,

@@ -1,0 +1,496 @@
+//! Native code for a compiled [`Program`], by Cranelift: the same instructions in the same
+//! order, so results are bit-identical to the bytecode machine.
+//!
+//! Each bytecode register becomes an SSA value (the program is straight-line code in
+//! topological order); constants become immediates; `t` and the states are the function's
+//! arguments. Floating-point operations are emitted one for one (`a*b + c` stays a multiply
+//! then an add: no fused multiply-add, which would round differently), comparisons give 1.0 or
+//! 0.0 exactly as the machine does, and every operation whose result is not a single IEEE
+//! operation (`exp`, `ln`, `log10`, `^`, `min`, `max`, `floor`, `ceil`) calls the very Rust
+//! function the machine calls. `sqrt`, `abs` and negation are single correctly rounded (or
+//! exact) instructions in both.
+//!
+//! This is the crate's only `unsafe` code: calling generated machine code cannot be checked by
+//! the compiler. Each block states the invariant that makes it sound.
+#![allow(unsafe_code)]
+
+use std::sync::{Arc, Mutex};
+
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName, Value, types};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
+
+use super::ops::{half_power, nan_max, nan_min, power};
+use super::program::{Instr, Program};
+
+/// Programs with more instructions than this are not compiled (compile time and code size
+/// grow with them; the bytecode serves them).
+pub const MAX_JIT_INSTRUCTIONS: usize = 1 << 20;
+
+/// Why a program could not be compiled to machine code; the bytecode is used instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("native compilation unavailable: {0}")]
+pub struct JitError(String);
+
+impl JitError {
+    pub(super) fn new(message: String) -> Self {
+        Self(message)
+    }
+}
+
+/// The entry point: `f(t, y, out)`, reading `state_count` states and writing `result_count`
+/// results.
+type Entry = extern "C" fn(f64, *const f64, *mut f64);
+
+/// A program compiled to machine code. Cheap to clone (the code is shared) and safe to send
+/// between threads: it has no mutable state.
+#[derive(Clone)]
+pub struct NativeProgram {
+    entry: Entry,
+    state_count: usize,
+    result_count: usize,
+    /// Owns the executable memory `entry` points into; freed when the last clone goes.
+    _code: Arc<CodeMemory>,
+}
+
+impl std::fmt::Debug for NativeProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeProgram")
+            .field("state_count", &self.state_count)
+            .field("result_count", &self.result_count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The JIT module holding the generated code.
+struct CodeMemory(Mutex<Option<JITModule>>);
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        let module = self.0.get_mut().ok().and_then(Option::take);
+        if let Some(module) = module {
+            // SAFETY: the only pointer into this memory is the `entry` of the `NativeProgram`s
+            // holding this `Arc`; this runs when the last of them is dropped, so no function
+            // pointer into the freed code can be called afterwards.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+impl NativeProgram {
+    /// Compiles `program` for the machine this process runs on.
+    pub fn compile(program: &Program) -> Result<Self, JitError> {
+        let parts = program.parts();
+        if parts.instructions.len() > MAX_JIT_INSTRUCTIONS {
+            return Err(JitError(format!(
+                "{} instructions, more than {MAX_JIT_INSTRUCTIONS}",
+                parts.instructions.len()
+            )));
+        }
+        let mut module = new_module()?;
+        let helpers = Helpers::declare(&mut module)?;
+        let mut signature = module.make_signature();
+        let pointer = module.target_config().pointer_type();
+        signature.params.push(AbiParam::new(types::F64));
+        signature.params.push(AbiParam::new(pointer));
+        signature.params.push(AbiParam::new(pointer));
+        let id = module
+            .declare_function("relapse_program", Linkage::Local, &signature)
+            .map_err(error)?;
+        let mut context = module.make_context();
+        context.func.signature = signature;
+        context.func.name = UserFuncName::user(0, id.as_u32());
+        let mut builder_context = FunctionBuilderContext::new();
+        {
+            let mut builder = FunctionBuilder::new(&mut context.func, &mut builder_context);
+            let imported = helpers.import(&mut module, builder.func);
+            let block = builder.create_block();
+            builder.append_block_params_for_function_params(block);
+            builder.switch_to_block(block);
+            builder.seal_block(block);
+            let params = builder.block_params(block).to_vec();
+            let mut emitter = Emitter {
+                b: builder,
+                helpers: imported,
+                values: vec![None; parts.registers.len()],
+                constants: parts.registers,
+                y: params[1],
+                state_count: parts.state_count,
+            };
+            emitter.values[0] = Some(params[0]);
+            for &instruction in parts.instructions {
+                emitter.emit(instruction);
+            }
+            for (i, &reg) in parts.results.iter().enumerate() {
+                let value = emitter.read(reg);
+                let offset = i32::try_from(i * 8).map_err(|_| JitError("too many results".into()))?;
+                emitter
+                    .b
+                    .ins()
+                    .store(MemFlagsData::trusted(), value, params[2], offset);
+            }
+            emitter.b.ins().return_(&[]);
+            emitter.b.finalize(module.target_config());
+        }
+        module.define_function(id, &mut context).map_err(error)?;
+        module.clear_context(&mut context);
+        module.finalize_definitions().map_err(error)?;
+        let code = module.get_finalized_function(id);
+        // SAFETY: `code` is the finalized function declared above with the signature
+        // (f64, pointer, pointer) -> (), which is `Entry` under the platform's C calling
+        // convention (the module's default call convention is the host's); it stays valid while
+        // the module lives, which `_code` guarantees.
+        let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code) };
+        Ok(Self {
+            entry,
+            state_count: parts.state_count,
+            result_count: parts.results.len(),
+            _code: Arc::new(CodeMemory(Mutex::new(Some(module)))),
+        })
+    }
+
+    /// Number of results written by [`NativeProgram::eval`].
+    pub fn result_count(&self) -> usize {
+        self.result_count
+    }
+
+    /// Evaluates at time `t` and state `y`, writing one value per result to `out`: exactly the
+    /// values [`Program::eval`] writes. Panics if `y` or `out` is shorter than the program's
+    /// state or result count (the generated code reads and writes exactly that many).
+    #[inline]
+    pub fn eval(&self, t: f64, y: &[f64], out: &mut [f64]) {
+        assert!(
+            y.len() >= self.state_count && out.len() >= self.result_count,
+            "native program called with {} states and {} result slots, needs {} and {}",
+            y.len(),
+            out.len(),
+            self.state_count,
+            self.result_count
+        );
+        // SAFETY: the code reads `y[0..state_count]` and writes `out[0..result_count]` only
+        // (offsets are fixed at compile time from those counts), both checked just above; the
+        // slices do not overlap (one is shared, one exclusive); the code memory lives as long as
+        // `self._code`.
+        (self.entry)(t, y.as_ptr(), out.as_mut_ptr());
+    }
+}
+
+/// Whether native code can be generated for this machine (fails on hosts Cranelift does not
+/// support).
+pub fn host_supported() -> Result<(), JitError> {
+    cranelift_native::builder().map(|_| ()).map_err(error)
+}
+
+fn error(e: impl std::fmt::Display) -> JitError {
+    JitError(e.to_string())
+}
+
+fn new_module() -> Result<JITModule, JitError> {
+    let mut flags = settings::builder();
+    // Position-dependent code with absolute calls to the helpers: the code is never moved.
+    flags.set("use_colocated_libcalls", "false").map_err(error)?;
+    flags.set("is_pic", "false").map_err(error)?;
+    flags.set("opt_level", "speed").map_err(error)?;
+    let isa = cranelift_native::builder()
+        .map_err(error)?
+        .finish(settings::Flags::new(flags))
+        .map_err(error)?;
+    let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
+    for (name, pointer) in HELPERS {
+        builder.symbol(name, pointer);
+    }
+    Ok(JITModule::new(builder))
+}
+
+extern "C" fn exp(x: f64) -> f64 {
+    x.exp()
+}
+extern "C" fn ln(x: f64) -> f64 {
+    x.ln()
+}
+extern "C" fn log10(x: f64) -> f64 {
+    x.log10()
+}
+extern "C" fn floor(x: f64) -> f64 {
+    x.floor()
+}
+extern "C" fn ceil(x: f64) -> f64 {
+    x.ceil()
+}
+extern "C" fn half(x: f64) -> f64 {
+    half_power(x)
+}
+extern "C" fn pow(a: f64, b: f64) -> f64 {
+    power(a, b)
+}
+extern "C" fn min(a: f64, b: f64) -> f64 {
+    nan_min(a, b)
+}
+extern "C" fn max(a: f64, b: f64) -> f64 {
+    nan_max(a, b)
+}
+
+/// The Rust functions the generated code calls, by symbol name (unary ones first).
+const HELPERS: [(&str, *const u8); 9] = [
+    ("relapse_exp", exp as *const u8),
+    ("relapse_ln", ln as *const u8),
+    ("relapse_log10", log10 as *const u8),
+    ("relapse_floor", floor as *const u8),
+    ("relapse_ceil", ceil as *const u8),
+    ("relapse_half_power", half as *const u8),
+    ("relapse_pow", pow as *const u8),
+    ("relapse_min", min as *const u8),
+    ("relapse_max", max as *const u8),
+];
+const UNARY_HELPERS: usize = 6;
+
+/// The helpers declared in the module.
+struct Helpers([FuncId; 9]);
+
+impl Helpers {
+    fn declare(module: &mut JITModule) -> Result<Self, JitError> {
+        let signature = |arity: usize| {
+            let mut s: Signature = module.make_signature();
+            s.params.extend((0..arity).map(|_| AbiParam::new(types::F64)));
+            s.returns.push(AbiParam::new(types::F64));
+            s
+        };
+        let (one, two) = (signature(1), signature(2));
+        let mut ids = Vec::with_capacity(HELPERS.len());
+        for (i, (name, _)) in HELPERS.iter().enumerate() {
+            let s = if i < UNARY_HELPERS { &one } else { &two };
+            ids.push(module.declare_function(name, Linkage::Import, s).map_err(error)?);
+        }
+        let ids: [FuncId; 9] = ids.try_into().map_err(|_| JitError("helper table".into()))?;
+        Ok(Self(ids))
+    }
+
+    fn import(&self, module: &mut JITModule, func: &mut cranelift_codegen::ir::Function) -> Imported {
+        Imported(self.0.map(|id| module.declare_func_in_func(id, func)))
+    }
+}
+
+/// The helpers as callable references inside the function being built.
+struct Imported([cranelift_codegen::ir::FuncRef; 9]);
+
+#[derive(Clone, Copy)]
+enum Helper {
+    Exp = 0,
+    Ln,
+    Log10,
+    Floor,
+    Ceil,
+    HalfPower,
+    Pow,
+    Min,
+    Max,
+}
+
+/// Emits the instructions of one program into one function.
+struct Emitter<'a> {
+    b: FunctionBuilder<'a>,
+    helpers: Imported,
+    /// The SSA value each register holds now (`None`: not yet read or written).
+    values: Vec<Option<Value>>,
+    /// The initial register file: constants at their registers.
+    constants: &'a [f64],
+    /// Pointer to the states.
+    y: Value,
+    state_count: usize,
+}
+
+impl Emitter<'_> {
+    /// The value of register `reg`: what was last written to it, else `t`, a state (loaded
+    /// once) or a constant.
+    fn read(&mut self, reg: u16) -> Value {
+        let r = usize::from(reg);
+        if let Some(v) = self.values[r] {
+            return v;
+        }
+        let v = if (1..=self.state_count).contains(&r) {
+            let offset = i32::try_from((r - 1) * 8).expect("state offsets fit in i32");
+            self.b
+                .ins()
+                .load(types::F64, MemFlagsData::trusted(), self.y, offset)
+        } else {
+            self.b.ins().f64const(self.constants[r])
+        };
+        self.values[r] = Some(v);
+        v
+    }
+
+    fn write(&mut self, reg: u16, v: Value) {
+        self.values[usize::from(reg)] = Some(v);
+    }
+
+    fn call(&mut self, helper: Helper, args: &[Value]) -> Value {
+        let call = self.b.ins().call(self.helpers.0[helper as usize], args);
+        self.b.inst_results(call)[0]
+    }
+
+    fn truth(&mut self, condition: Value) -> Value {
+        let (one, zero) = (self.b.ins().f64const(1.0), self.b.ins().f64const(0.0));
+        self.b.ins().select(condition, one, zero)
+    }
+
+    fn compare(&mut self, cc: FloatCC, a: u16, b: u16) -> Value {
+        let (x, y) = (self.read(a), self.read(b));
+        let c = self.b.ins().fcmp(cc, x, y);
+        self.truth(c)
+    }
+
+    /// `x != 0` as IEEE `!=` (true for NaN), as the machine's `x != 0.0`.
+    fn nonzero(&mut self, reg: u16) -> Value {
+        let x = self.read(reg);
+        let zero = self.b.ins().f64const(0.0);
+        self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
+    }
+
+    fn emit(&mut self, instruction: Instr) {
+        use Instr as I;
+        match instruction {
+            I::Add(d, a, b) => self.arith(d, a, b, |e, x, y| e.b.ins().fadd(x, y)),
+            I::Sub(d, a, b) => self.arith(d, a, b, |e, x, y| e.b.ins().fsub(x, y)),
+            I::Mul(d, a, b) => self.arith(d, a, b, |e, x, y| e.b.ins().fmul(x, y)),
+            I::Div(d, a, b) => self.arith(d, a, b, |e, x, y| e.b.ins().fdiv(x, y)),
+            I::Pow(d, a, b) => self.arith(d, a, b, |e, x, y| e.call(Helper::Pow, &[x, y])),
+            I::Min(d, a, b) => self.arith(d, a, b, |e, x, y| e.call(Helper::Min, &[x, y])),
+            I::Max(d, a, b) => self.arith(d, a, b, |e, x, y| e.call(Helper::Max, &[x, y])),
+            I::Less(d, a, b) => self.set_compare(d, FloatCC::LessThan, a, b),
+            I::LessEq(d, a, b) => self.set_compare(d, FloatCC::LessThanOrEqual, a, b),
+            I::Greater(d, a, b) => self.set_compare(d, FloatCC::GreaterThan, a, b),
+            I::GreaterEq(d, a, b) => self.set_compare(d, FloatCC::GreaterThanOrEqual, a, b),
+            I::Eq(d, a, b) => self.set_compare(d, FloatCC::Equal, a, b),
+            I::NotEq(d, a, b) => self.set_compare(d, FloatCC::NotEqual, a, b),
+            I::And(d, a, b) | I::Or(d, a, b) => {
+                let (x, y) = (self.nonzero(a), self.nonzero(b));
+                let both = if matches!(instruction, I::And(..)) {
+                    self.b.ins().band(x, y)
+                } else {
+                    self.b.ins().bor(x, y)
+                };
+                let v = self.truth(both);
+                self.write(d, v);
+            }
+            I::MulAdd(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let p = e.b.ins().fmul(x, y);
+                e.b.ins().fadd(p, z)
+            }),
+            I::MulSub(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let p = e.b.ins().fmul(x, y);
+                e.b.ins().fsub(p, z)
+            }),
+            I::SubMul(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let p = e.b.ins().fmul(x, y);
+                e.b.ins().fsub(z, p)
+            }),
+            I::Mul3(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let p = e.b.ins().fmul(x, y);
+                e.b.ins().fmul(p, z)
+            }),
+            I::MulMulAdd(d, a, b, c, f) | I::MulMulSub(d, a, b, c, f) => {
+                let (x, y, u, v) = (self.read(a), self.read(b), self.read(c), self.read(f));
+                let p = self.b.ins().fmul(x, y);
+                let q = self.b.ins().fmul(u, v);
+                let r = if matches!(instruction, I::MulMulAdd(..)) {
+                    self.b.ins().fadd(p, q)
+                } else {
+                    self.b.ins().fsub(p, q)
+                };
+                self.write(d, r);
+            }
+            I::Add3(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let s = e.b.ins().fadd(x, y);
+                e.b.ins().fadd(s, z)
+            }),
+            I::DivAdd(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let q = e.b.ins().fdiv(x, y);
+                e.b.ins().fadd(q, z)
+            }),
+            I::DivSub(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let q = e.b.ins().fdiv(x, y);
+                e.b.ins().fsub(q, z)
+            }),
+            I::SubDiv(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let q = e.b.ins().fdiv(x, y);
+                e.b.ins().fsub(z, q)
+            }),
+            I::DivSum(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let s = e.b.ins().fadd(y, z);
+                e.b.ins().fdiv(x, s)
+            }),
+            I::SubAdd(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let s = e.b.ins().fsub(x, y);
+                e.b.ins().fadd(s, z)
+            }),
+            I::AddSub(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let s = e.b.ins().fadd(x, y);
+                e.b.ins().fsub(s, z)
+            }),
+            I::Sub3(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let s = e.b.ins().fsub(x, y);
+                e.b.ins().fsub(s, z)
+            }),
+            I::SubSum(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let s = e.b.ins().fadd(x, y);
+                e.b.ins().fsub(z, s)
+            }),
+            I::SubDiff(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let s = e.b.ins().fsub(x, y);
+                e.b.ins().fsub(z, s)
+            }),
+            I::MulDiv(d, a, b, c) => self.fused(d, [a, b, c], |e, [x, y, z]| {
+                let p = e.b.ins().fmul(x, y);
+                e.b.ins().fdiv(p, z)
+            }),
+            I::Neg(d, a) => self.unary(d, a, |e, x| e.b.ins().fneg(x)),
+            I::Not(d, a) => {
+                let x = self.read(a);
+                let zero = self.b.ins().f64const(0.0);
+                let c = self.b.ins().fcmp(FloatCC::Equal, x, zero);
+                let v = self.truth(c);
+                self.write(d, v);
+            }
+            I::Exp(d, a) => self.unary(d, a, |e, x| e.call(Helper::Exp, &[x])),
+            I::Ln(d, a) => self.unary(d, a, |e, x| e.call(Helper::Ln, &[x])),
+            I::Log10(d, a) => self.unary(d, a, |e, x| e.call(Helper::Log10, &[x])),
+            I::Sqrt(d, a) => self.unary(d, a, |e, x| e.b.ins().sqrt(x)),
+            I::HalfPower(d, a) => self.unary(d, a, |e, x| e.call(Helper::HalfPower, &[x])),
+            I::Abs(d, a) => self.unary(d, a, |e, x| e.b.ins().fabs(x)),
+            I::Floor(d, a) => self.unary(d, a, |e, x| e.call(Helper::Floor, &[x])),
+            I::Ceil(d, a) => self.unary(d, a, |e, x| e.call(Helper::Ceil, &[x])),
+            I::Select(d, c, a, b) => {
+                let condition = self.nonzero(c);
+                let (x, y) = (self.read(a), self.read(b));
+                let v = self.b.ins().select(condition, x, y);
+                self.write(d, v);
+            }
+        }
+    }
+
+    fn unary(&mut self, d: u16, a: u16, f: impl FnOnce(&mut Self, Value) -> Value) {
+        let x = self.read(a);
+        let v = f(self, x);
+        self.write(d, v);
+    }
+
+    fn arith(&mut self, d: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, Value, Value) -> Value) {
+        let (x, y) = (self.read(a), self.read(b));
+        let v = f(self, x, y);
+        self.write(d, v);
+    }
+
+    fn set_compare(&mut self, d: u16, cc: FloatCC, a: u16, b: u16) {
+        let v = self.compare(cc, a, b);
+        self.write(d, v);
+    }
+
+    fn fused(&mut self, d: u16, regs: [u16; 3], f: impl FnOnce(&mut Self, [Value; 3]) -> Value) {
+        let values = regs.map(|r| self.read(r));
+        let v = f(self, values);
+        self.write(d, v);
+    }
+}

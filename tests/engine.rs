@@ -1,0 +1,58 @@
+//! The native-code engine is indistinguishable from the bytecode: for every shipped model, the
+//! CSV of `simulate` and the JSON of `compare` are byte-identical under `--engine jit`,
+//! `--engine bytecode` and the default (which switches from one to the other mid-run). The
+//! reference is the bytecode interpreter, the engine every other test validates.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn run(args: &[&str]) -> Vec<u8> {
+    let out = Command::cargo_bin("relapse")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning: native"),
+        "the JIT works on this machine: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn shipped_models() -> Vec<String> {
+    let mut models: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    models.sort();
+    assert!(models.len() >= 8, "the model library is found");
+    models
+}
+
+#[test]
+fn every_shipped_model_simulates_to_identical_bytes_on_every_engine() {
+    for model in shipped_models() {
+        let simulate = |engine: &str| run(&["simulate", &model, "--engine", engine, "--output-step", "0.5"]);
+        let reference = simulate("bytecode");
+        assert_eq!(simulate("jit"), reference, "{model}: jit");
+        assert_eq!(simulate("auto"), reference, "{model}: auto");
+    }
+}
+
+#[test]
+fn every_shipped_comparison_is_identical_on_every_engine() {
+    for model in shipped_models() {
+        let compare = |engine: &str| run(&["compare", &model, "--engine", engine, "--format", "json"]);
+        let reference = compare("bytecode");
+        assert_eq!(compare("jit"), reference, "{model}: jit");
+    }
+}
