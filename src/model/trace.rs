@@ -71,8 +71,9 @@ impl CompiledModel {
         grid_points: usize,
     ) -> Result<Trace, SolveError> {
         let events = regimen.schedule_until(t_end)?;
+        let (initial_state, _) = self.start_state(regimen, options)?;
         let problem = Problem {
-            initial_state: &self.initial_state,
+            initial_state: &initial_state,
             events: &events,
             t_end,
             output_times: &[],
