@@ -63,7 +63,8 @@ fn simulate_writes_csv_atomically_and_prints_stats() {
         .success()
         .stderr(
             predicate::str::contains("stats: regimen `daily`:")
-                .and(predicate::str::contains("RHS evaluations")),
+                .and(predicate::str::contains("RHS evaluations"))
+                .and(predicate::str::contains(", 14 doses\n")),
         );
     let csv = std::fs::read_to_string(&out).unwrap();
     assert!(csv.starts_with("regimen,time,Ag,Ac,C\ndaily,0,80,0,0\n"), "{csv}");

@@ -320,3 +320,55 @@ fn dop853_dense_output_locates_the_same_events() {
     let auc = -(-d * 500.0_f64).exp_m1() / d + (g * 500.0_f64).exp_m1() / g - 500.0;
     assert_close(o.auc, auc, 1e-8, 1.0, "DOP853 AUC");
 }
+
+/// One compartment, zero-order infusions of D over T every τ: by superposition the value just
+/// before the start of infusion n+1 (t = n·τ) is Σ_{i<n} C_end·e^{−k(n·τ − i·τ − T)}, with
+/// C_end = D/(T·k·V)·(1 − e^{−kT}) the end-of-infusion value of one infusion alone.
+fn infusion_trough((dose, v, k): (f64, f64, f64), infusion: f64, tau: f64, n: u32) -> f64 {
+    let c_end = dose / (infusion * k * v) * (1.0 - (-k * infusion).exp());
+    (0..n)
+        .map(|i| c_end * (-k * (f64::from(n - i) * tau - infusion)).exp())
+        .sum()
+}
+
+fn infusion_model(interval: f64, count: u32) -> CompiledModel {
+    compile(&format!(
+        r#"
+[model]
+name = "infusion"
+[parameters]
+CL = 1.5
+V = 40
+[states]
+A = 0
+[outputs]
+C = {{ expr = "A / V", exposure = true }}
+[equations]
+A = "-CL / V * A"
+[regimens.q]
+doses = [ {{ target = "A", amount = 100, duration = 1, interval = {interval}, count = {count} }} ]
+"#
+    ))
+}
+
+#[test]
+fn infusion_troughs_are_taken_before_the_next_start_not_at_the_infusion_end() {
+    // Times in hours, k = CL/V = 0.0375/h. Every 3 weeks (τ = 504 h) the trough is ≈ 3e-9 of
+    // the peak (analytically ≈ 0); weekly (τ = 168 h) it is ≈ 0.2 % of the peak and accumulates.
+    // The old answer was the end-of-infusion peak C_end ≈ 2.45 mg/L, far outside 1e-8.
+    let (dose, v, k) = (100.0, 40.0, 1.5 / 40.0);
+    for (tau, count) in [(504.0, 4), (168.0, 5)] {
+        let m = infusion_model(tau, count);
+        let e = &measure(&m, 0, tau * f64::from(count)).exposures[0];
+        let last = infusion_trough((dose, v, k), 1.0, tau, count - 1);
+        let first = infusion_trough((dose, v, k), 1.0, tau, 1);
+        // 1e-6 relative: the 3-weekly trough (≈ 1.6e-8 mg/L) has decayed by e^{−19} under
+        // rtol = 1e-10 steps, whose relative errors add up over the ~500 h of decay.
+        assert_close(e.trough_last.unwrap(), last, 1e-6, 0.0, "last trough");
+        assert_close(e.trough_min.unwrap(), first, 1e-6, 0.0, "min trough");
+        assert!(
+            e.trough_last.unwrap() < 0.01 * e.cmax.value,
+            "τ = {tau}: a trough, not the peak"
+        );
+    }
+}

@@ -139,7 +139,7 @@ pub(crate) struct SimulateArgs {
     /// Only these output columns (comma-separated), in this order.
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub(crate) outputs: Option<Vec<String>>,
-    /// Print solver statistics (steps, rejections, RHS evaluations) to standard error.
+    /// Print solver statistics (steps, rejections, RHS evaluations, doses given) to standard error.
     #[arg(long)]
     pub(crate) stats: bool,
     #[command(flatten)]

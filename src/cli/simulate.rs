@@ -57,14 +57,21 @@ fn run_regimen(
     if print_stats {
         let s = solution.stats;
         console::stderr(&format!(
-            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments{}\n",
+            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments, {} doses{}\n",
             regimen.name,
             s.accepted_steps,
             s.rejected_steps,
             s.rhs_evaluations,
             s.segments,
+            regimen.administrations_until(settings.t_end),
             implicit_stats(&s)
         ))?;
+        if s.steady_state_iterations > 0 {
+            console::stderr(&format!(
+                "stats: regimen `{}`: steady state found in {} iterations\n",
+                regimen.name, s.steady_state_iterations
+            ))?;
+        }
     }
     let rows = compiled
         .output_rows(regimen, &solution, columns)

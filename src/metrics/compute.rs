@@ -22,6 +22,9 @@ pub struct RegimenRun<'a> {
     pub maxima: &'a [Extremum],
     /// Values around each event time.
     pub jumps: &'a [Jump],
+    /// Times at which a dose starts (a bolus or an infusion start), sorted: the jumps at these
+    /// times give the troughs (an infusion's stop is not a trough time).
+    pub dose_starts: &'a [f64],
     /// Watched functions at t_end.
     pub final_values: &'a [f64],
     /// Integrals at t_end.
@@ -106,14 +109,21 @@ fn detection(run: &RegimenRun<'_>, f: usize) -> Detection {
     }
 }
 
-fn exposure(w: &ExposureWatch, run: &RegimenRun<'_>) -> ExposureMetrics {
-    let first_dose = run.jumps.first().map(|j| j.t);
-    let troughs: Vec<f64> = run
-        .jumps
+/// The watched function `f` just before each dose start after the first (a trough is the value
+/// just before the next dose *starts*: never the end-of-infusion value at an infusion's stop).
+fn troughs(run: &RegimenRun<'_>, f: usize) -> Vec<f64> {
+    let first_dose = run.dose_starts.first().copied();
+    run.jumps
         .iter()
-        .filter(|j| Some(j.t) != first_dose)
-        .map(|j| j.before[w.value])
-        .collect();
+        .filter(|j| {
+            Some(j.t) != first_dose && run.dose_starts.binary_search_by(|s| s.total_cmp(&j.t)).is_ok()
+        })
+        .map(|j| j.before[f])
+        .collect()
+}
+
+fn exposure(w: &ExposureWatch, run: &RegimenRun<'_>) -> ExposureMetrics {
+    let troughs = troughs(run, w.value);
     let cmax = run.maxima[w.value];
     ExposureMetrics {
         name: w.name.clone(),

@@ -11,8 +11,8 @@
 //!   first and the end of the last period below (t_end if still below);
 //! - depth of response: nadir / value at t = 0 (before any dose);
 //! - AUC: ∫ observable dt, integrated by the Runge–Kutta steps themselves;
-//! - exposure: Cmax and its time, troughs (values just before each dose after the first dose
-//!   time), AUC, and time above an optional target.
+//! - exposure: Cmax and its time, troughs (values just before each dose *start* after the first
+//!   dose time: an infusion's stop is not a trough), AUC, and time above an optional target.
 
 mod compute;
 mod time_scale;

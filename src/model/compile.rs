@@ -431,8 +431,11 @@ impl Compiler<'_> {
             target: d.target,
             amount: amount?,
             start: d.start,
-            interval: d.interval.unwrap_or(0.0),
+            // Slots of a cycle are one time unit apart unless `interval` says otherwise.
+            interval: d.interval.unwrap_or(if d.cycle.is_some() { 1.0 } else { 0.0 }),
             count: d.count,
+            cycle: d.cycle.clone(),
+            steady_state: d.steady_state.clone(),
             lag: lag?,
             bioavailability: bioavailability?,
             infusion: infusion?,
@@ -604,7 +607,8 @@ impl CompiledModel {
     /// Simulates `regimen` from the initial state to `t_end`, reporting at `output_times`. The
     /// doses are scheduled by [`Regimen::schedule_until`] (so a regimen with more than
     /// [`crate::regimen::MAX_ADMINISTRATIONS`] inside [0, t_end] fails with
-    /// [`SolveError::Schedule`]).
+    /// [`SolveError::Schedule`]). With an `ss = true` dose the run starts from its steady state
+    /// (see [`CompiledModel::start_state`]).
     pub fn simulate(
         &self,
         regimen: &Regimen,
@@ -614,21 +618,24 @@ impl CompiledModel {
     ) -> Result<Solution, SolveError> {
         let model = self.for_regimen(regimen);
         let events = regimen.schedule_until(t_end)?;
+        let (initial_state, iterations) = model.start_state(regimen, options)?;
         let problem = Problem {
-            initial_state: &model.initial_state,
+            initial_state: &initial_state,
             events: &events,
             t_end,
             output_times,
         };
-        match regimen.adaptive {
-            None => crate::solve::simulate(&mut model.system(), &problem, options),
+        let mut solution = match regimen.adaptive {
+            None => crate::solve::simulate(&mut model.system(), &problem, options)?,
             Some(_) => {
                 let mut nothing = crate::solve::NoObserver;
                 let n = model.state_names.len();
                 let mut switching = super::switching::Switching::new(model, regimen, n, &mut nothing);
-                crate::solve::simulate_observed(&mut model.system(), &problem, options, &mut switching)
+                crate::solve::simulate_observed(&mut model.system(), &problem, options, &mut switching)?
             }
-        }
+        };
+        solution.stats.steady_state_iterations = iterations;
+        Ok(solution)
     }
 
     /// Evaluates the output columns `columns` (indices into `output_names`, in the order

@@ -5,6 +5,7 @@ mod adaptive;
 mod compile;
 mod jacobian;
 mod derived_parameters;
+mod cycles;
 mod monitor;
 mod plot_section;
 mod population;
@@ -14,6 +15,7 @@ mod regimens;
 mod sections;
 mod solver;
 mod switching;
+mod steady_state;
 mod trace;
 
 pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
@@ -159,8 +161,12 @@ pub struct DoseSpec {
     pub start: f64,
     /// Time between administrations.
     pub interval: Option<f64>,
-    /// Number of administrations.
+    /// Number of administrations (with a cycle: cycles × slots per cycle).
     pub count: u32,
+    /// Protocol cycles (`cycle = { length, on, count }`); `None` for plain repeats.
+    pub cycle: Option<crate::regimen::Cycle>,
+    /// `ss = true`: indices of the states started at steady state (all, or `ss_states`).
+    pub steady_state: Option<Vec<usize>>,
     /// Zero-order input instead of a bolus.
     pub infusion: Option<InfusionSpec>,
     /// Delay added to every administration time.

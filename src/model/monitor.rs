@@ -6,7 +6,7 @@ use super::jacobian::{Functions, LazyJacobian};
 use super::{CompiledModel, Model};
 use crate::expr::{Graph, NodeId, Op2, Program, ProgramTooLarge, time_derivative};
 use crate::metrics::{self, ExposureWatch, ObservableWatch, RegimenMetrics, RegimenRun, Watchlist};
-use crate::regimen::Regimen;
+use crate::regimen::{Event, EventKind, Regimen};
 use crate::solve::{
     EventFunctions, EventLocator, Problem, Solution, SolveError, SolverOptions, SolverStats, SolverWarning,
     WithQuadratures, simulate_observed,
@@ -271,7 +271,7 @@ impl CompiledModel {
             system: self.system(),
             integrands,
         };
-        let mut initial = self.initial_state.clone();
+        let (mut initial, iterations) = self.start_state(regimen, options)?;
         initial.resize(n + q, 0.0);
         let problem = Problem {
             initial_state: &initial,
@@ -284,6 +284,7 @@ impl CompiledModel {
         let solved = simulate_observed(&mut system, &problem, options, &mut switching);
         let dosing = switching.into_record();
         let mut solution = solved?;
+        solution.stats.steady_state_iterations = iterations;
         // The integrator records every output time; this guards the API against a bug, not input.
         let rows = solution.times.len();
         let final_state = rows
@@ -291,6 +292,7 @@ impl CompiledModel {
             .and_then(|last| solution.states.get(last * (n + q)..rows * (n + q)))
             .ok_or_else(|| SolveError::InvalidOptions(format!("the run did not reach t_end = {t_end}")))?
             .to_vec();
+        let starts = dose_starts(&events);
         let run = RegimenRun {
             regimen: &regimen.name,
             t_end,
@@ -299,6 +301,7 @@ impl CompiledModel {
             minima: locator.minima(),
             maxima: locator.maxima(),
             jumps: locator.jumps(),
+            dose_starts: &starts,
             final_values: locator.last_values(),
             integrals: &final_state[n..],
         };
@@ -315,4 +318,15 @@ impl CompiledModel {
         }
         Ok((measurement, solution))
     }
+}
+
+/// Times of the bolus and infusion-start events (sorted, as the events are), without repeats.
+fn dose_starts(events: &[Event]) -> Vec<f64> {
+    let mut times: Vec<f64> = events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::InfusionStop { .. }))
+        .map(|e| e.time)
+        .collect();
+    times.dedup();
+    times
 }

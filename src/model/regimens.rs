@@ -3,10 +3,11 @@
 use toml::de::{DeTable, DeValue};
 
 use super::reader::{Reader, Value, span_of};
-use super::{DoseSpec, InfusionSpec, RegimenSpec, StateVariable};
+use super::{DoseQuantity, DoseSpec, InfusionSpec, RegimenSpec, StateVariable};
 use crate::diagnostic::{Diagnostic, Span};
+use crate::regimen::Cycle;
 
-const DOSE_KEYS: [&str; 10] = [
+const DOSE_KEYS: [&str; 13] = [
     "target",
     "amount",
     "start",
@@ -17,6 +18,9 @@ const DOSE_KEYS: [&str; 10] = [
     "lag",
     "bioavailability",
     "while",
+    "cycle",
+    "ss",
+    "ss_states",
 ];
 
 pub(super) fn read_regimens(
@@ -60,6 +64,17 @@ pub(super) fn read_regimens(
             .map(|v| super::regimen_parameters::read(reader, v, &context))
             .unwrap_or_default();
         let adaptive = super::adaptive::read_adaptive(reader, regimen, span_of(key), &context);
+        if let Some(second) = doses.iter().filter(|d| d.steady_state.is_some()).nth(1) {
+            reader.error(
+                Diagnostic::error(
+                    second.span,
+                    format!("{context} has more than one `ss = true` dose"),
+                )
+                .with_hint(
+                    "one dose line sets the steady state the regimen starts from; drop `ss` from the others",
+                ),
+            );
+        }
         regimens.push(RegimenSpec {
             name: name.to_string(),
             title,
@@ -114,7 +129,10 @@ fn read_doses(
         .iter()
         .filter_map(|item| {
             let table = reader.table(item, &format!("a dose in {context}"))?;
-            read_dose(reader, table, span_of(item), states, context)
+            let steady_state = super::cycles::read_steady_state(reader, table, states);
+            let mut dose = read_dose(reader, table, span_of(item), states, context)?;
+            dose.steady_state = steady_state?;
+            Some(dose)
         })
         .collect()
 }
@@ -143,6 +161,24 @@ fn read_dose(
         Some(v) => reader.number_where(v, "`start`", ("must be ≥ 0", |x| x >= 0.0)),
         None => Some(0.0),
     };
+    let interval = table
+        .get("interval")
+        .and_then(|v| reader.number_where(v, "`interval`", ("must be > 0", |x| x > 0.0)));
+    if let Some(cycle) = table.get("cycle") {
+        if let Some(count) = table.get("count") {
+            reader.error(
+                Diagnostic::error(span_of(count), "a dose with a `cycle` cannot also have a `count`")
+                    .with_hint("the number of cycles is the cycle's own `count`: `cycle = { length = 21, on = \"1-14\", count = 6 }`"),
+            );
+        }
+        // Slots are one time unit apart unless `interval` says otherwise.
+        let interval = match table.get("interval") {
+            Some(_) => interval,
+            None => Some(1.0),
+        };
+        let cycle = super::cycles::read_cycle(reader, cycle, interval);
+        return finish_dose(reader, table, span, (target, amount, start), (interval, cycle));
+    }
     let count = match table.get("count") {
         Some(v) => reader
             .number_where(
@@ -155,9 +191,6 @@ fn read_dose(
             .map(|x| x as u32),
         None => Some(1),
     };
-    let interval = table
-        .get("interval")
-        .and_then(|v| reader.number_where(v, "`interval`", ("must be > 0", |x| x > 0.0)));
     if count.is_some_and(|c| c > 1) && interval.is_none() && !table.contains_key("interval") {
         reader.error(
             Diagnostic::error(
@@ -178,6 +211,41 @@ fn read_dose(
         start: start?,
         interval,
         count: count?,
+        cycle: None,
+        steady_state: None,
+        infusion,
+        lag,
+        bioavailability,
+        span,
+    })
+}
+
+/// The rest of a dose with a cycle: its count is the cycle's number of administrations.
+fn finish_dose(
+    reader: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    span: Span,
+    (target, amount, start): (Option<usize>, Option<DoseQuantity>, Option<f64>),
+    (interval, cycle): (Option<f64>, Option<Cycle>),
+) -> Option<DoseSpec> {
+    let infusion = read_infusion(reader, table)?;
+    let lag = table.get("lag").and_then(|v| reader.expression(v, "`lag`"));
+    let bioavailability = table
+        .get("bioavailability")
+        .and_then(|v| reader.expression(v, "`bioavailability`"));
+    let cycle = cycle?;
+    if table.contains_key("count") {
+        return None;
+    }
+    Some(DoseSpec {
+        target: target?,
+        amount: amount?,
+        start: start?,
+        interval: Some(interval?),
+        // read_cycle bounds the administrations to MAX_CYCLE_ADMINISTRATIONS (< u32::MAX).
+        count: u32::try_from(cycle.administrations()).ok()?,
+        cycle: Some(cycle),
+        steady_state: None,
         infusion,
         lag,
         bioavailability,

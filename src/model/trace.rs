@@ -79,8 +79,9 @@ impl CompiledModel {
             return own.trace(regimen, t_end, options, grid_points);
         }
         let events = regimen.schedule_until(t_end)?;
+        let (initial_state, _) = self.start_state(regimen, options)?;
         let problem = Problem {
-            initial_state: &self.initial_state,
+            initial_state: &initial_state,
             events: &events,
             t_end,
             output_times: &[],

@@ -5,6 +5,9 @@
 //! rate (amount·F / duration). Lag shifts every administration time.
 
 pub mod adaptive;
+mod cycle;
+
+pub use cycle::{Cycle, SlotError, SlotRange, parse_slots};
 
 /// How a dose enters its target state.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,7 +18,7 @@ pub enum Infusion {
     Rate(f64),
 }
 
-/// One dose line: `count` administrations `interval` apart.
+/// One dose line: `count` administrations `interval` apart, or on the slots of its cycles.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dose {
     /// Index of the state that receives the dose.
@@ -26,8 +29,13 @@ pub struct Dose {
     pub start: f64,
     /// Time between administrations (ignored when `count` is 1).
     pub interval: f64,
-    /// Number of administrations.
+    /// Number of administrations (with a cycle: cycles × slots per cycle).
     pub count: u32,
+    /// Cycles the administrations follow (`None`: every `interval`).
+    pub cycle: Option<Cycle>,
+    /// `ss = true`: the run starts from the periodic steady state of these states under this
+    /// dose given every `interval` forever (state indices); `None` for an ordinary dose.
+    pub steady_state: Option<Vec<usize>>,
     /// Delay added to every administration time.
     pub lag: f64,
     /// Fraction of the amount that arrives.
@@ -119,9 +127,13 @@ pub enum ScheduleError {
 }
 
 impl Dose {
-    /// Time of administration `k` (from 0): `start + k·interval + lag`.
+    /// Time of administration `k` (from 0): `start + k·interval + lag`, or with a cycle
+    /// `start + c·length + (slot − 1)·interval + lag` (cycle c from 0, slot from 1).
     pub fn time(&self, k: u32) -> f64 {
-        self.start + f64::from(k) * self.interval + self.lag
+        match &self.cycle {
+            None => self.start + f64::from(k) * self.interval + self.lag,
+            Some(cycle) => self.start + cycle.offset(k, self.interval) + self.lag,
+        }
     }
 
     /// Time of the last administration.
@@ -151,6 +163,9 @@ impl Dose {
         if self.count == 1 || self.interval.is_nan() || self.interval <= 0.0 {
             return 1;
         }
+        if self.cycle.is_some() {
+            return self.count_until_by_bisection(limit);
+        }
         let last = self.count - 1;
         let guess = ((limit - self.time(0)) / self.interval).floor();
         // The guess is off by at most a rounding step either way: correct it on the real times.
@@ -166,6 +181,27 @@ impl Dose {
             k -= 1;
         }
         k + 1
+    }
+
+    /// [`Dose::count_until`] for times that only grow with k (cycles): the first k whose time is
+    /// past `limit`, found in at most 32 bisections; time(0) ≤ limit is known.
+    fn count_until_by_bisection(&self, limit: f64) -> u32 {
+        let (mut inside, mut outside) = (0_u32, self.count);
+        while outside - inside > 1 {
+            let mid = inside + (outside - inside) / 2;
+            if self.time(mid) <= limit {
+                inside = mid;
+            } else {
+                outside = mid;
+            }
+        }
+        outside
+    }
+
+    /// Administrations at or before `t_end` (with the merging rule of
+    /// [`Regimen::schedule_until`]).
+    pub fn count_until_end(&self, t_end: f64) -> u32 {
+        self.count_until(t_end / (1.0 - TIME_RESOLUTION))
     }
 }
 
@@ -201,7 +237,7 @@ impl Regimen {
     /// Fails if more than [`MAX_ADMINISTRATIONS`] fall inside [0, t_end]; nothing is stored then.
     pub fn schedule_until(&self, t_end: f64) -> Result<Vec<Event>, ScheduleError> {
         let limit = t_end / (1.0 - TIME_RESOLUTION);
-        let count: u64 = self.doses.iter().map(|d| u64::from(d.count_until(limit))).sum();
+        let count = self.administrations_until(t_end);
         if count > MAX_ADMINISTRATIONS {
             return Err(ScheduleError::TooManyAdministrations {
                 count,
@@ -210,6 +246,15 @@ impl Regimen {
             });
         }
         Ok(self.expand(limit, Some(t_end)))
+    }
+
+    /// Number of administrations a run to `t_end` schedules (all dose lines), computed without
+    /// expanding them.
+    pub fn administrations_until(&self, t_end: f64) -> u64 {
+        self.doses
+            .iter()
+            .map(|d| u64::from(d.count_until_end(t_end)))
+            .sum()
     }
 
     fn expand(&self, limit: f64, t_end: Option<f64>) -> Vec<Event> {
@@ -318,6 +363,8 @@ mod tests {
             start: 1.0,
             interval: 12.0,
             count: 2,
+            cycle: None,
+            steady_state: None,
             lag: 0.5,
             bioavailability: 0.8,
             infusion,

@@ -37,7 +37,18 @@ pub fn dose_in_words(dose: &Dose, context: DoseContext<'_>) -> String {
         }
         None => {}
     }
-    if dose.count > 1 {
+    if let Some(cycle) = &dose.cycle {
+        text += &format!(
+            " on slot(s) {} of {} cycle(s) of {}",
+            slots_in_words(cycle),
+            cycle.count,
+            duration(cycle.length, context.time_unit)
+        );
+        if dose.interval != 1.0 {
+            text += &format!(" (slots {} apart)", duration(dose.interval, context.time_unit));
+        }
+        text += &format!(" from {}", instant(dose.start, context.time_unit));
+    } else if dose.count > 1 {
         text += &format!(
             " every {} × {}",
             duration(dose.interval, context.time_unit),
@@ -53,7 +64,26 @@ pub fn dose_in_words(dose: &Dose, context: DoseContext<'_>) -> String {
     if dose.bioavailability != 1.0 {
         text += &format!(", bioavailability {}", format_float(dose.bioavailability));
     }
+    if dose.steady_state.is_some() {
+        text += ", starting at steady state";
+    }
     text
+}
+
+/// "1-14", "1-2,5".
+fn slots_in_words(cycle: &crate::regimen::Cycle) -> String {
+    let parts: Vec<String> = cycle
+        .on
+        .iter()
+        .map(|r| {
+            if r.first == r.last {
+                r.first.to_string()
+            } else {
+                format!("{}-{}", r.first, r.last)
+            }
+        })
+        .collect();
+    parts.join(",")
 }
 
 fn with_unit(x: f64, unit: Option<&str>) -> String {
@@ -102,6 +132,8 @@ mod tests {
             start: 0.0,
             interval: 1.0,
             count: 180,
+            cycle: None,
+            steady_state: None,
             lag: 0.0,
             bioavailability: 1.0,
             infusion: None,

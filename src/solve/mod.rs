@@ -99,6 +99,9 @@ pub struct SolverStats {
     pub jacobian_evaluations: u64,
     /// LU factorisations of the iteration matrix (implicit method only).
     pub factorisations: u64,
+    /// Newton updates plus fallback intervals spent finding a steady-state start (`ss = true`;
+    /// 0 without one). The one-interval integrations they need are not in the counts above.
+    pub steady_state_iterations: u64,
 }
 
 /// Something worth telling the user that did not stop the run.
@@ -245,6 +248,16 @@ pub enum SolveError {
     /// The options do not fit the problem.
     #[error("invalid solver options: {0}")]
     InvalidOptions(String),
+    /// A steady-state dose (`ss = true`) has no periodic state to start from.
+    #[error(
+        "no periodic steady state under the `ss = true` dose: {states} did not settle ({detail}); list only the states that reach one in `ss_states`, or drop `ss = true`"
+    )]
+    NoSteadyState {
+        /// The states that did not settle, as `` `A`, `B` ``.
+        states: String,
+        /// What was seen (growth, no convergence).
+        detail: String,
+    },
 }
 
 /// What to do about a problem that looked stiff to the explicit method.
