@@ -50,7 +50,7 @@ fn expected() -> Value {
         "overrides": { "d": 0.03 },
         "t_end": 400.0,
         "solver": {
-            "method": "dopri5",
+            "method": "auto",
             "rtol": 1e-7,
             "atol": { "G": 1e-9, "R": 1e-9 },
             "max_steps": 1_000_000

@@ -81,7 +81,7 @@ fn compare_csv_headers_are_the_documented_names() {
     assert_eq!(
         csv.lines().next().unwrap(),
         "regimen,nadir,t_nadir,relapse_time,status,delay_vs_baseline,time_below_detection,depth,\
-         log10_depth,final,auc,c_cmax,c_tmax,c_trough_min,c_trough_last,c_auc"
+         log10_depth,final,auc,c_cmax,c_tmax,c_trough_min,c_trough_last,c_auc,doses_given,doses_skipped"
     );
     // `untreated` does not respond: no relapse time, no delay, no troughs.
     let untreated = csv.lines().nth(1).unwrap();
