@@ -26,9 +26,11 @@ use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 use super::ops::{half_power, nan_max, nan_min, power};
 use super::program::{Instr, Program};
 
-/// Programs with more instructions than this are not compiled (compile time and code size
-/// grow with them; the bytecode serves them).
-pub const MAX_JIT_INSTRUCTIONS: usize = 1 << 20;
+/// Programs with more instructions than this are not compiled: the whole program is one
+/// function, and Cranelift's compile time grows faster than linearly with its size (a
+/// 20,000-state chain, ~40,000 instructions, took minutes in a debug build), so large models
+/// stay on the bytecode until the code generator splits programs into functions.
+pub const MAX_JIT_INSTRUCTIONS: usize = 10_000;
 
 /// Why a program could not be compiled to machine code; the bytecode is used instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,9 +3,9 @@
 
 mod adaptive;
 mod compile;
-mod jacobian;
-mod derived_parameters;
 mod cycles;
+mod derived_parameters;
+mod jacobian;
 mod monitor;
 mod plot_section;
 mod population;
@@ -14,8 +14,8 @@ mod regimen_parameters;
 mod regimens;
 mod sections;
 mod solver;
-mod switching;
 mod steady_state;
+mod switching;
 mod trace;
 
 pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
