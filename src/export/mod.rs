@@ -5,7 +5,7 @@ mod metrics;
 mod population;
 mod survival_summary;
 
-pub use csv::{OutputTable, trajectory_csv};
+pub use csv::{OutputTable, TrajectoryWriter, trajectory_csv};
 pub use metrics::{MetricsFormat, MetricsReport, render_metrics};
 pub use population::{
     BANDS_HEADER, PatientColumns, PatientRow, band_row, outcome_from_cells, trajectory_header,

@@ -9,11 +9,13 @@ mod reader;
 mod regimens;
 mod sections;
 mod solver;
+mod stream;
 mod trace;
 
 pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
 pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
+pub use stream::StreamError;
 pub use trace::Trace;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};

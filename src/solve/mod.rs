@@ -16,14 +16,16 @@ mod method;
 mod observer;
 mod options;
 mod quadrature;
+mod sink;
 mod tableau;
 
 pub use controller::{StepController, StepDecision};
 pub use events::{Crossing, EventFunctions, EventLocator, Extremum, Jump};
-pub use integrator::{simulate, simulate_observed};
+pub use integrator::{simulate, simulate_into, simulate_observed};
 pub use observer::{DenseStep, Interpolant, NoObserver, Observer};
 pub use options::{Method, SolverOptions, StepMode};
 pub use quadrature::WithQuadratures;
+pub use sink::{OutputSink, RunSummary, Stop};
 
 use crate::regimen::Event;
 
@@ -231,6 +233,12 @@ pub enum SolveError {
     /// The options do not fit the problem.
     #[error("invalid solver options: {0}")]
     InvalidOptions(String),
+    /// The output sink ended the run (see [`OutputSink::record`]); it holds the reason.
+    #[error("the output sink stopped the run at t = {t}")]
+    Stopped {
+        /// The output time the sink refused.
+        t: f64,
+    },
 }
 
 fn stiff_cause(stiff_from: Option<f64>) -> String {
