@@ -68,8 +68,7 @@ impl Run<'_> {
             .simulate_rows(
                 self.regimen,
                 (self.settings.t_end, self.output_times),
-                &self.settings.options,
-                self.columns,
+                (&self.settings.options, self.columns),
                 |t, row| csv.row(name, t, row),
             )
             .map_err(|e| match e {

@@ -55,16 +55,15 @@ impl<F: FnMut(f64, &[f64]) -> Result<(), E>, E> OutputSink for Rows<'_, F, E> {
 
 impl CompiledModel {
     /// [`simulate`](Self::simulate) followed by [`output_rows`](Self::output_rows), without
-    /// keeping either: `on_row` gets each output time and its row of `columns` (indices into
-    /// `output_names`) as soon as the integrator reaches it. Stops at the first failure: of the
-    /// solve, an output value that is not finite (naming the output, the time and the states),
+    /// keeping either: solved with `options`, `on_row` gets each output time and its row of
+    /// `columns` (indices into `output_names`) as soon as the integrator reaches it. Stops at
+    /// the first failure: of the solve, an output value that is not finite (naming the output, the time and the states),
     /// or `on_row` itself.
     pub fn simulate_rows<E>(
         &self,
         regimen: &Regimen,
         (t_end, output_times): (f64, &[f64]),
-        options: &SolverOptions,
-        columns: &[usize],
+        (options, columns): (&SolverOptions, &[usize]),
         on_row: impl FnMut(f64, &[f64]) -> Result<(), E>,
     ) -> Result<RunSummary, StreamError<E>> {
         let events = regimen
