@@ -33,8 +33,8 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         .map(|&i| compiled.output_names[i].clone())
         .collect();
     let output_times = settings.output_times()?;
-    // Rows go out as the integrator reaches them: into the reserved temporary file (dropped,
-    // so removed, if the run fails) or to standard output.
+    // Rows go out as the integrator reaches them into the reserved temporary file (dropped, so
+    // removed, if the run fails); standard output gets them only once every regimen has run.
     let (sink, target) = outputs::stream(out)?;
     let mut csv = TrajectoryWriter::new(target, &names).map_err(|e| sink.error(&e.into()))?;
     for regimen in &regimens {

@@ -57,8 +57,8 @@ impl CompiledModel {
     /// [`simulate`](Self::simulate) followed by [`output_rows`](Self::output_rows), without
     /// keeping either: solved with `options`, `on_row` gets each output time and its row of
     /// `columns` (indices into `output_names`) as soon as the integrator reaches it. Stops at
-    /// the first failure: of the solve, an output value that is not finite (naming the output, the time and the states),
-    /// or `on_row` itself.
+    /// the first failure: of the solve, an output value that is not finite (naming the output,
+    /// the time and the states), or `on_row` itself.
     pub fn simulate_rows<E>(
         &self,
         regimen: &Regimen,
