@@ -26,6 +26,7 @@ pub mod observed;
 pub mod plot;
 pub mod population;
 pub mod regimen;
+pub mod report;
 pub mod sim;
 pub mod solve;
 pub mod suggest;

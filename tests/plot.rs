@@ -17,6 +17,15 @@ fn png_size(path: &Path) -> (u32, u32) {
     (info.width, info.height)
 }
 
+/// `text` as plotters writes it into an SVG document (XML character escapes).
+fn svg_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
 #[test]
 fn every_shipped_model_renders_png_and_svg() {
     let dir = tempfile::tempdir().unwrap();
@@ -50,16 +59,17 @@ fn every_shipped_model_renders_png_and_svg() {
             assert!(text.contains(&title), "{stem}: panel `{title}`");
         }
         for regimen in &parsed.regimens {
-            assert!(
-                text.contains(&regimen.name),
-                "{stem}: legend lacks `{}`",
-                regimen.name
-            );
+            // The legend names a regimen by its title when it has one.
+            let shown = regimen.title.as_ref().unwrap_or(&regimen.name);
+            assert!(text.contains(&svg_text(shown)), "{stem}: legend lacks `{shown}`");
         }
         let unit = parsed.time_unit.as_deref().unwrap_or("day");
         assert!(text.contains(&format!("time [{unit}]")), "{stem}: x-axis title");
-        if parsed.relapse.is_some() {
-            assert!(text.contains("relapse threshold"), "{stem}: threshold label");
+        if let Some(relapse) = &parsed.relapse {
+            assert!(
+                text.contains(relapse.threshold_label()),
+                "{stem}: threshold label"
+            );
         }
     }
 }
@@ -143,4 +153,40 @@ fn compare_can_also_write_the_overlay() {
         .assert()
         .success();
     assert_eq!(png_size(&png), (1200, 750));
+}
+
+/// `[relapse] threshold_label` and `detection_label` replace the default words on the figure.
+#[test]
+fn relapse_labels_come_from_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("anc.toml");
+    // Neutrophils fall under a cytotoxic dose D (cleared at rate 1/day) and recover
+    // (first-order return to the baseline of 5).
+    let source = |labels: &str| {
+        format!(
+            "[model]\nname = \"anc\"\ntime_unit = \"day\"\n[states]\nN = 5\nD = 0\n\
+             [equations]\nN = \"0.3 * (5 - N) - 2 * D * N\"\nD = \"-D\"\n[relapse]\nobservable = \"N\"\n\
+             threshold = 4\ndetection_limit = 0.5\n{labels}\n\
+             [regimens.chemo]\ntitle = \"one cycle\"\n\
+             doses = [ {{ target = \"D\", amount = 1, start = 1 }} ]\n"
+        )
+    };
+    let render = |labels: &str| {
+        std::fs::write(&model, source(labels)).unwrap();
+        let svg = dir.path().join("anc.svg");
+        relapse()
+            .arg("plot")
+            .arg(&model)
+            .args(["--t-end", "20", "--out"])
+            .arg(&svg)
+            .assert()
+            .success();
+        std::fs::read_to_string(&svg).unwrap()
+    };
+    let text = render("threshold_label = \"recovery (4 G/L)\"\ndetection_label = \"grade 4\"");
+    assert!(text.contains("recovery (4 G/L)") && text.contains("grade 4"));
+    assert!(!text.contains("relapse threshold") && !text.contains("detection limit"));
+    assert!(text.contains("one cycle"), "the regimen's title in the legend");
+    let text = render("");
+    assert!(text.contains("relapse threshold") && text.contains("detection limit"));
 }

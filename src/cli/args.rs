@@ -27,6 +27,8 @@ pub(crate) enum Command {
     Population(PopulationArgs),
     /// Combine the shard folders of `population --shard` into the files of a single run.
     Merge(MergeArgs),
+    /// Write a self-contained HTML report: figures, comparison, regimens, parameters, provenance.
+    Report(ReportArgs),
     /// Re-check a model on every save; optionally re-run `compare` and rewrite a plot.
     Watch(WatchArgs),
 }
@@ -313,6 +315,23 @@ pub(crate) struct MergeArgs {
     /// Also draw the population figure here (.png or .svg; the shards need --trajectories).
     #[arg(long, value_name = "FILE")]
     pub(crate) plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// The HTML file to write (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// Regimen whose relapse time the others are compared with (default: the first run).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) baseline: Option<String>,
+    #[command(flatten)]
+    pub(crate) figure: FigureArgs,
+    #[command(flatten)]
+    pub(crate) solver: SolverArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,14 +2,15 @@
 
 use std::path::Path;
 
-use relapse::export::{MetricsFormat, MetricsReport, render_metrics};
+use relapse::export::{MetricsFormat, MetricsReport, render_metrics_with};
 use relapse::metrics::set_delays;
 
 use super::args::{CompareArgs, FigureArgs};
 use super::figure::{Context, check_figure, write_figure};
 use super::outputs::{self, Output};
+use super::provenance::run_provenance;
 use super::simulate::report_warnings;
-use super::{CliError, Prepared, prepare};
+use super::{CliError, Prepared, prepare_with_source};
 
 pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
     let planned: Vec<Output<'_>> = (args
@@ -21,12 +22,16 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
     let mut reserved = outputs::reserve(&args.model, &planned)?;
     // The data output is planned last; a figure's reservation is held until the end.
     let out = if args.out.is_some() { reserved.pop() } else { None };
-    let Prepared {
-        model,
-        settings,
-        compiled,
-        regimens,
-    } = prepare(&args.model, &args.solver)?;
+    let (
+        Prepared {
+            model,
+            settings,
+            compiled,
+            regimens,
+        },
+        source,
+    ) = prepare_with_source(&args.model, &args.solver)?;
+    let provenance = run_provenance(&source, &settings, &compiled);
     let watchlist = &compiled.monitor.watchlist;
     if watchlist.observable.is_none() && watchlist.exposures.is_empty() {
         return Err(CliError::Usage(format!(
@@ -47,6 +52,7 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         compiled: &compiled,
         settings: &settings,
         regimens: &regimens,
+        provenance: &provenance,
     };
     let figure_args = FigureArgs {
         time_unit: args.time_unit,
@@ -92,7 +98,7 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         .format
         .map(Into::into)
         .unwrap_or_else(|| format_from_extension(args.out.as_deref()));
-    let text = render_metrics(&report, format);
+    let text = render_metrics_with(&report, format, Some(&provenance));
     outputs::write_or_print(out, text.as_bytes())
 }
 

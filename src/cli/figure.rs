@@ -3,18 +3,20 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use relapse::export::RunProvenance;
 use relapse::metrics::RegimenMetrics;
-use relapse::model::{CompiledModel, Model, Trace};
+use relapse::model::{CompiledModel, Model, RelapseSpec, Trace};
 use relapse::plot::{
-    Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render, rug_row_count,
+    Curve, DoseMark, Figure, Layout, Level, Marker, Panel, PlotError, render_with_metadata, rug_row_count,
 };
 use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
 pub(crate) use super::figure_extras::{DEFAULT_SIZE, Extras, shown_time_unit};
+use super::provenance::{image_metadata, run_provenance};
 use super::settings::RunSettings;
 use super::simulate::refuse_to_overwrite;
-use super::{CliError, Prepared, prepare};
+use super::{CliError, Prepared, prepare_with_source};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
 pub(crate) const GRID_POINTS: usize = 1500;
@@ -26,17 +28,22 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
     );
     relapse::plot::check_canvas(early.0, early.1).map_err(usage)?;
     let _reserved = super::outputs::reserve_figure(&args.model, &args.out)?;
-    let Prepared {
-        model,
-        settings,
-        compiled,
-        regimens,
-    } = prepare(&args.model, &args.solver)?;
+    let (
+        Prepared {
+            model,
+            settings,
+            compiled,
+            regimens,
+        },
+        source,
+    ) = prepare_with_source(&args.model, &args.solver)?;
+    let provenance = run_provenance(&source, &settings, &compiled);
     let context = Context {
         model: &model,
         compiled: &compiled,
         settings: &settings,
         regimens: &regimens,
+        provenance: &provenance,
     };
     // The minimum canvas depends on the figure's rows and panels, known before any solving.
     check_figure(&context, &args.figure)?;
@@ -58,6 +65,8 @@ pub(crate) struct Context<'a> {
     pub(crate) compiled: &'a CompiledModel,
     pub(crate) settings: &'a RunSettings,
     pub(crate) regimens: &'a [Regimen],
+    /// Embedded in the image's metadata.
+    pub(crate) provenance: &'a RunProvenance,
 }
 
 /// Builds and writes the figure; `metrics` (one per regimen, or empty) place the markers.
@@ -68,8 +77,33 @@ pub(crate) fn write_figure(
     (out, model_path): (&Path, &Path),
 ) -> Result<(), CliError> {
     refuse_to_overwrite(out, model_path)?;
+    let figure = build_figure(context, args, metrics)?;
+    let metadata = image_metadata(context.provenance.to_json());
+    render_with_metadata(&figure, out, &metadata).map_err(plot_error)
+}
+
+/// The figure of `context`'s regimens: each is traced, `metrics` (one per regimen, or empty)
+/// place the markers.
+pub(crate) fn build_figure(
+    context: &Context<'_>,
+    args: &FigureArgs,
+    metrics: &[RegimenMetrics],
+) -> Result<Figure, CliError> {
     let extras = check_figure(context, args)?;
     let factor = extras.time_factor;
+    let mut traces = traces(context)?;
+    for trace in &mut traces {
+        trace.times.iter_mut().for_each(|t| *t *= factor);
+    }
+    let mut shown_metrics = metrics.to_vec();
+    shown_metrics.iter_mut().for_each(|m| m.scale_time(factor));
+    let mut figure = figure(context, args, &traces, &shown_metrics)?;
+    extras.apply(context, &mut figure)?;
+    Ok(figure)
+}
+
+/// Each regimen's trace for the figure (times in the model's unit).
+fn traces(context: &Context<'_>) -> Result<Vec<Trace>, CliError> {
     let mut traces = Vec::with_capacity(context.regimens.len());
     for regimen in context.regimens {
         let trace = context
@@ -83,17 +117,15 @@ pub(crate) fn write_figure(
             .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
         traces.push(trace);
     }
-    for trace in &mut traces {
-        trace.times.iter_mut().for_each(|t| *t *= factor);
-    }
-    let mut shown_metrics = metrics.to_vec();
-    shown_metrics.iter_mut().for_each(|m| m.scale_time(factor));
-    let mut figure = figure(context, args, &traces, &shown_metrics)?;
-    extras.apply(context, &mut figure)?;
-    render(&figure, out).map_err(|e| match e {
+    Ok(traces)
+}
+
+/// A plot error as a usage error (format, canvas, time axis) or an I/O error.
+pub(crate) fn plot_error(e: PlotError) -> CliError {
+    match e {
         PlotError::UnknownFormat(_) | PlotError::Size(_) | PlotError::TimeAxis(_) => usage(e),
         other => CliError::Io(other.to_string()),
-    })
+    }
 }
 
 fn usage(e: impl std::fmt::Display) -> CliError {
@@ -146,18 +178,23 @@ fn figure(
                 .zip(traces)
                 .enumerate()
                 .map(|(i, (r, trace))| Curve {
-                    label: r.name.clone(),
+                    label: legend_name(r),
                     colour: i,
                     points: column(trace, obs_column),
                 })
                 .collect();
+            let spec = model.relapse.as_ref();
             let mut levels = vec![Level {
-                label: "relapse threshold".to_string(),
+                label: spec
+                    .map_or(RelapseSpec::DEFAULT_THRESHOLD_LABEL, RelapseSpec::threshold_label)
+                    .to_string(),
                 value: observable.threshold,
             }];
             if let Some(limit) = observable.detection_limit {
                 levels.push(Level {
-                    label: "detection limit".to_string(),
+                    label: spec
+                        .map_or(RelapseSpec::DEFAULT_DETECTION_LABEL, RelapseSpec::detection_label)
+                        .to_string(),
                     value: limit,
                 });
             }
@@ -227,9 +264,9 @@ fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log
     for (i, (regimen, trace)) in context.regimens.iter().zip(traces).enumerate() {
         for (k, &o) in selected.iter().enumerate() {
             let label = if selected.len() == 1 {
-                regimen.name.clone()
+                legend_name(regimen)
             } else {
-                format!("{}: {}", regimen.name, outputs[o].name)
+                format!("{}: {}", legend_name(regimen), outputs[o].name)
             };
             curves.push(Curve {
                 label,
@@ -262,6 +299,11 @@ fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log
         markers: Vec::new(),
         observations: Vec::new(),
     }
+}
+
+/// A regimen as the legend names it: its `title`, else its name.
+fn legend_name(regimen: &Regimen) -> String {
+    regimen.title.clone().unwrap_or_else(|| regimen.name.clone())
 }
 
 fn markers(metrics: &[RegimenMetrics], threshold: f64, time_unit: Option<&str>) -> Vec<Marker> {
@@ -323,3 +365,7 @@ fn dose_marks(context: &Context<'_>) -> Result<Vec<DoseMark>, CliError> {
     }
     Ok(marks)
 }
+
+#[cfg(test)]
+#[path = "figure_tests.rs"]
+mod tests;

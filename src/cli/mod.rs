@@ -2,6 +2,7 @@
 //! The only module that prints, and only through [`console`].
 
 pub(crate) mod args;
+mod clock;
 mod compare;
 pub(crate) mod console;
 mod figure;
@@ -11,7 +12,9 @@ mod observed;
 mod outputs;
 mod panels;
 mod population;
+mod provenance;
 mod render;
+mod report;
 mod settings;
 pub(crate) mod signals;
 mod simulate;
@@ -86,6 +89,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plot(args) => figure::run(&args),
         Command::Population(args) => population::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Watch(args) => watch::run(&args),
     }
 }

@@ -175,10 +175,12 @@ fn panel(
     let mut curves = Vec::with_capacity(context.regimens.len() * n);
     for (i, (regimen, trace)) in context.regimens.iter().zip(traces).enumerate() {
         for (k, &column) in columns.iter().enumerate() {
+            // As in the main panel's legend: the regimen's title when it has one.
+            let name = regimen.title.as_ref().unwrap_or(&regimen.name);
             let label = if n == 1 {
-                regimen.name.clone()
+                name.clone()
             } else {
-                format!("{}: {}", regimen.name, series[column])
+                format!("{name}: {}", series[column])
             };
             let points = trace
                 .times
@@ -230,11 +232,13 @@ mod tests {
         let settings = settings::resolve(&model, &SolverArgs::default()).unwrap();
         let compiled = model.compile(&settings.overrides).unwrap();
         let regimens = compiled.regimens.clone();
+        let provenance = crate::cli::provenance::run_provenance(DECAY, &settings, &compiled);
         f(&Context {
             model: &model,
             compiled: &compiled,
             settings: &settings,
             regimens: &regimens,
+            provenance: &provenance,
         });
     }
 

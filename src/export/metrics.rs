@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::RunProvenance;
 use super::csv::format_float;
+use super::tidy::{tidy_cell, tidy_header};
 use crate::metrics::{ExposureMetrics, ExposureWatch, RegimenMetrics, TimedValue, Watchlist};
 
 /// Output formats of `compare`.
@@ -36,14 +38,33 @@ pub struct MetricsReport<'a> {
 
 /// Renders `report` in `format`.
 pub fn render_metrics(report: &MetricsReport<'_>, format: MetricsFormat) -> String {
+    render_metrics_with(report, format, None)
+}
+
+/// [`render_metrics`]; the JSON document also gets a `"provenance"` member when one is given.
+pub fn render_metrics_with(
+    report: &MetricsReport<'_>,
+    format: MetricsFormat,
+    provenance: Option<&RunProvenance>,
+) -> String {
     match format {
-        MetricsFormat::Json => serde_json::to_string_pretty(&json_document(report)).expect("json") + "\n",
+        MetricsFormat::Json => {
+            let mut document = json_document(report);
+            if let Some(p) = provenance {
+                merge(&mut document, json!({ "provenance": p }));
+            }
+            serde_json::to_string_pretty(&document).expect("json") + "\n"
+        }
         MetricsFormat::Csv => {
             let (header, rows) = cells(report, format_float);
             let mut writer = ::csv::Writer::from_writer(Vec::new());
-            writer.write_record(&header).expect("in-memory write");
+            writer
+                .write_record(tidy_header(&header))
+                .expect("in-memory write");
             for row in rows {
-                writer.write_record(&row).expect("in-memory write");
+                writer
+                    .write_record(row.into_iter().map(tidy_cell))
+                    .expect("in-memory write");
             }
             String::from_utf8(writer.into_inner().expect("flush")).expect("utf-8")
         }
@@ -116,6 +137,12 @@ fn with_unit(name: &str, unit: Option<&str>) -> String {
 }
 
 type Cells = (Vec<String>, Vec<Vec<String>>);
+
+/// The comparison as the terminal table shows it: header cells (with units) and one row of
+/// readable cells per regimen (`-` for a missing value).
+pub fn metrics_table(report: &MetricsReport<'_>) -> (Vec<String>, Vec<Vec<String>>) {
+    cells(report, readable)
+}
 
 fn cells(report: &MetricsReport<'_>, number: fn(f64) -> String) -> Cells {
     let time = |name: &str| with_unit(name, report.time_unit);

@@ -3,14 +3,17 @@
 mod csv;
 mod metrics;
 mod population;
+mod provenance;
 mod survival_summary;
+mod tidy;
 
 pub use csv::{OutputTable, TrajectoryWriter, trajectory_csv};
-pub use metrics::{MetricsFormat, MetricsReport, render_metrics};
+pub use metrics::{MetricsFormat, MetricsReport, metrics_table, render_metrics, render_metrics_with};
 pub use population::{
     BANDS_HEADER, PatientColumns, PatientRow, band_row, outcome_from_cells, trajectory_header,
     trajectory_rows,
 };
+pub use provenance::{PROVENANCE_KEYWORD, RunProvenance};
 pub use survival_summary::{
     EVENT_DEFINITION, Provenance, SolverProvenance, SurvivalReport, summary_csv, summary_json,
 };

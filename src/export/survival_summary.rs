@@ -192,10 +192,25 @@ pub fn summary_json(report: &SurvivalReport<'_>) -> String {
     serde_json::to_string_pretty(&document).expect("the document serialises") + "\n"
 }
 
+/// A landmark time as part of a snake_case column name: its shortest decimal with `p` for the
+/// point and `m` for a minus (`91.25` → `91p25`, `1e-7` → `1em7`), so every header matches
+/// `[a-z][a-z0-9_]*`.
+fn landmark_name(t: f64) -> String {
+    format_float(t)
+        .chars()
+        .filter_map(|c| match c {
+            '.' => Some('p'),
+            '-' => Some('m'),
+            '+' => None,
+            c => Some(c.to_ascii_lowercase()),
+        })
+        .collect()
+}
+
 /// `summary.csv`: one row per regimen. Columns: `regimen, patients, responders, non_responders,
 /// relapsed, relapse_free_at_end, solver_failures, median_relapse_free_time, median_lower,
-/// median_upper`, per landmark T `survival_at_T, survival_at_T_lower, survival_at_T_upper`, then
-/// `rmst, logrank_chi2, logrank_p_value, paired_delay_n, paired_delay_median, paired_delay_q1,
+/// median_upper`, per landmark T `survival_at_T, survival_at_T_lower, survival_at_T_upper` (T with
+/// `p` for the decimal point and `m` for a minus: `survival_at_91p25`), then `rmst, logrank_chi2, logrank_p_value, paired_delay_n, paired_delay_median, paired_delay_q1,
 /// paired_delay_q3`. Empty cells where the JSON has `null`.
 pub fn summary_csv(report: &SurvivalReport<'_>) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -215,7 +230,7 @@ pub fn summary_csv(report: &SurvivalReport<'_>) -> Result<Vec<u8>, csv::Error> {
     .to_vec();
     if let Some(first) = report.summaries.first() {
         for l in &first.landmarks {
-            let t = format_float(l.time);
+            let t = landmark_name(l.time);
             header.extend([
                 format!("survival_at_{t}"),
                 format!("survival_at_{t}_lower"),

@@ -7,7 +7,7 @@ use super::ops::{Op1, Op2};
 
 /// What a node is differentiated with respect to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Variable {
+pub(super) enum Variable {
     Time,
     State(u32),
 }
@@ -51,14 +51,16 @@ fn partial(graph: &mut Graph, node: NodeId, v: Variable) -> NodeId {
             continue;
         }
         stack.pop();
-        let d = combine(graph, (id, v), constants, &memo);
+        let d = combine(graph, (id, v), constants, &|x| {
+            memo[x.0 as usize].expect("operands are differentiated first")
+        });
         memo[id.0 as usize] = Some(d);
     }
     memo[node.0 as usize].expect("differentiated")
 }
 
 /// The operands whose derivatives the derivative of `node` needs, in order, and their count.
-fn differentiated_operands(node: Node) -> ([NodeId; 2], usize) {
+pub(super) fn differentiated_operands(node: Node) -> ([NodeId; 2], usize) {
     match node {
         Node::Const(_) | Node::Time | Node::State(_) => ([NodeId(0); 2], 0),
         Node::Unary(_, x) => ([x, x], 1),
@@ -66,14 +68,13 @@ fn differentiated_operands(node: Node) -> ([NodeId; 2], usize) {
     }
 }
 
-/// The derivative of `id` with respect to `v`, given those of its operands in `memo`.
-fn combine(
+/// The derivative of `id` with respect to `v`, given those of its operands by `d`.
+pub(super) fn combine(
     graph: &mut Graph,
     (id, v): (NodeId, Variable),
     (zero, one): (NodeId, NodeId),
-    memo: &[Option<NodeId>],
+    d: &dyn Fn(NodeId) -> NodeId,
 ) -> NodeId {
-    let d = |x: NodeId| memo[x.0 as usize].expect("operands are differentiated first");
     let is = |hit: bool| if hit { one } else { zero };
     match graph.nodes[id.0 as usize] {
         Node::Const(_) => zero,
@@ -160,8 +161,10 @@ fn binary(
             graph.binary(Op2::Div, numerator, b)
         }
         Op2::Pow => {
-            // (aᵇ)' = b·aᵇ⁻¹·a' + aᵇ·ln(a)·b'
-            let left = if is_zero(graph, da) {
+            // (aᵇ)' = b·aᵇ⁻¹·a' + aᵇ·ln(a)·b'. a⁰ = 1 for every a (NaN included), so its
+            // derivative is 0, not 0·a⁻¹ (NaN at a = 0); and where aᵇ = 0 (a = 0, b > 0) the
+            // second term is its limit 0, not 0·ln 0 = NaN.
+            let left = if is_zero(graph, da) || is_zero(graph, b) {
                 zero
             } else {
                 let one = graph.constant(1.0);
@@ -175,7 +178,9 @@ fn binary(
             } else {
                 let log = graph.unary(Op1::Ln, a);
                 let scaled = graph.binary(Op2::Mul, node, log);
-                graph.binary(Op2::Mul, scaled, db)
+                let term = graph.binary(Op2::Mul, scaled, db);
+                let vanishes = graph.binary(Op2::Eq, node, zero);
+                graph.select(vanishes, zero, term)
             };
             graph.binary(Op2::Add, left, right)
         }

@@ -5,6 +5,7 @@
 mod ast;
 mod derivative;
 mod graph;
+mod jacobian;
 mod jit;
 mod lexer;
 mod lower;
@@ -17,6 +18,7 @@ mod schedule;
 pub use ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 pub use derivative::time_derivative;
 pub use graph::{Graph, NodeId};
+pub use jacobian::{Jacobian, JacobianTooLarge, MAX_NONZEROS};
 pub use jit::{JitError, MAX_JIT_INSTRUCTIONS, NativeProgram, host_supported};
 pub use lower::{Scope, lower};
 pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved, power};

@@ -2,6 +2,9 @@
 //! constants folded into one shared expression graph, from which the right-hand side and the
 //! output programs are emitted; dose quantities and initial values fold to numbers.
 
+use std::sync::Arc;
+
+use super::jacobian::{Derivatives, Functions, LazyJacobian};
 use super::monitor::{self, Monitor, Roots};
 use super::{DoseSpec, InfusionSpec, Model};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -38,6 +41,8 @@ pub struct CompiledModel {
     pub parameter_values: Vec<f64>,
     /// What `compare` watches, compiled.
     pub monitor: Monitor,
+    /// The graph, for the Jacobians an implicit method asks for (built on first use).
+    pub(super) derivatives: Arc<Derivatives>,
 }
 
 impl Model {
@@ -118,6 +123,8 @@ impl Model {
             observable,
         };
         let monitor = monitor::build(self, &mut graph, &roots, initial_value).map_err(too_large)?;
+        let integrand_roots = monitor.integrand_roots.clone();
+        let derivatives = Arc::new(Derivatives::new(graph, equations, integrand_roots, n));
         Ok(CompiledModel {
             state_names: self.states.iter().map(|s| s.name.clone()).collect(),
             output_names: self.outputs.iter().map(|o| o.name.clone()).collect(),
@@ -127,6 +134,7 @@ impl Model {
             regimens,
             parameter_values,
             monitor,
+            derivatives,
         })
     }
 
@@ -359,6 +367,7 @@ fn dose_overflow(dose: &Dose) -> Option<DoseOverflow> {
 pub struct ModelSystem {
     rhs: Program,
     state_names: Vec<String>,
+    jacobian: LazyJacobian,
 }
 
 impl OdeSystem for ModelSystem {
@@ -373,6 +382,21 @@ impl OdeSystem for ModelSystem {
 
     fn state_name(&self, index: usize) -> String {
         self.state_names[index].clone()
+    }
+
+    /// The symbolic ∂f/∂y, derived and compiled on the first call (see
+    /// [`crate::expr::Jacobian`]); false if the model is too large for it.
+    fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut [f64]) -> bool {
+        self.jacobian.eval(t, y, jac)
+    }
+
+    /// The symbolic ∂f/∂t (zeros where f does not involve `t`).
+    fn time_partial(&mut self, t: f64, y: &[f64], dfdt: &mut [f64]) -> bool {
+        self.jacobian.eval_time_partial(t, y, dfdt)
+    }
+
+    fn is_autonomous(&self) -> bool {
+        self.jacobian.is_autonomous()
     }
 }
 
@@ -422,6 +446,7 @@ impl CompiledModel {
         ModelSystem {
             rhs: self.rhs.clone(),
             state_names: self.state_names.clone(),
+            jacobian: LazyJacobian::new(self.derivatives.clone(), Functions::Rhs),
         }
     }
 

@@ -2,6 +2,7 @@
 //! and compilation of a validated [`Model`] into bytecode programs and dose schedules.
 
 mod compile;
+mod jacobian;
 mod monitor;
 mod plot_section;
 mod population;
@@ -33,6 +34,8 @@ pub struct Parameter {
     pub unit: Option<String>,
     /// What the parameter means.
     pub description: Option<String>,
+    /// Where the value comes from (a publication, DOI, BioModels id), if given.
+    pub source: Option<String>,
     /// Span of the name in the file.
     pub span: Span,
 }
@@ -185,6 +188,32 @@ pub struct RelapseSpec {
     pub threshold: Option<f64>,
     /// Detection limit, if any.
     pub detection_limit: Option<f64>,
+    /// Label of the threshold line in figures; default [`RelapseSpec::DEFAULT_THRESHOLD_LABEL`].
+    pub threshold_label: Option<String>,
+    /// Label of the detection-limit line in figures; default
+    /// [`RelapseSpec::DEFAULT_DETECTION_LABEL`].
+    pub detection_label: Option<String>,
+}
+
+impl RelapseSpec {
+    /// The threshold line's label when `threshold_label` is not given.
+    pub const DEFAULT_THRESHOLD_LABEL: &'static str = "relapse threshold";
+    /// The detection-limit line's label when `detection_label` is not given.
+    pub const DEFAULT_DETECTION_LABEL: &'static str = "detection limit";
+
+    /// The threshold line's label: `threshold_label`, or "relapse threshold".
+    pub fn threshold_label(&self) -> &str {
+        self.threshold_label
+            .as_deref()
+            .unwrap_or(Self::DEFAULT_THRESHOLD_LABEL)
+    }
+
+    /// The detection-limit line's label: `detection_label`, or "detection limit".
+    pub fn detection_label(&self) -> &str {
+        self.detection_label
+            .as_deref()
+            .unwrap_or(Self::DEFAULT_DETECTION_LABEL)
+    }
 }
 
 /// A validated model: every name resolves and every expression compiles with the file's
@@ -197,6 +226,8 @@ pub struct Model {
     pub title: Option<String>,
     /// `[model] time_unit`.
     pub time_unit: Option<String>,
+    /// `[model] description`.
+    pub description: Option<String>,
     /// Parameters in file order.
     pub parameters: Vec<Parameter>,
     /// States in file order.

@@ -2,6 +2,7 @@
 //! and detection limit, its time derivative (whose roots are its extrema), and the same for each
 //! exposure output; plus the integrands whose integrals give the AUCs.
 
+use super::jacobian::{Functions, LazyJacobian};
 use super::{CompiledModel, Model};
 use crate::expr::{Graph, NodeId, Op2, Program, ProgramTooLarge, time_derivative};
 use crate::metrics::{self, ExposureWatch, ObservableWatch, RegimenMetrics, RegimenRun, Watchlist};
@@ -22,6 +23,8 @@ pub struct Monitor {
     integrands: Program,
     /// What each integrand is, for messages.
     integrand_names: Vec<String>,
+    /// The integrands' graph nodes, for their Jacobian.
+    pub(super) integrand_roots: Vec<NodeId>,
 }
 
 impl Monitor {
@@ -133,6 +136,7 @@ pub(super) fn build(
         watch: Program::compile(b.graph, &b.watch, 2 * n)?,
         integrands: Program::compile(b.graph, &b.integrands, n)?,
         integrand_names: b.integrand_names,
+        integrand_roots: b.integrands,
     })
 }
 
@@ -166,6 +170,7 @@ impl EventFunctions for WatchFunctions {
 pub struct Integrands {
     program: Program,
     names: Vec<String>,
+    jacobian: LazyJacobian,
 }
 
 impl EventFunctions for Integrands {
@@ -179,6 +184,16 @@ impl EventFunctions for Integrands {
 
     fn name(&self, index: usize) -> Option<String> {
         self.names.get(index).cloned()
+    }
+
+    /// The symbolic ∂g/∂y (built on first use, see [`crate::expr::Jacobian`]).
+    fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut [f64]) -> bool {
+        self.jacobian.eval(t, y, jac)
+    }
+
+    /// The symbolic ∂g/∂t.
+    fn time_partial(&mut self, t: f64, y: &[f64], out: &mut [f64]) -> bool {
+        self.jacobian.eval_time_partial(t, y, out)
     }
 }
 
@@ -197,6 +212,7 @@ impl CompiledModel {
         Integrands {
             program: self.monitor.integrands.clone(),
             names: self.monitor.integrand_names.clone(),
+            jacobian: LazyJacobian::new(self.derivatives.clone(), Functions::Integrands),
         }
     }
 }

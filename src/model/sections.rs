@@ -48,7 +48,7 @@ pub(super) fn read_model(source: &str) -> (Option<Model>, Diagnostics) {
 fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
     let section = |name: &str| root.get(name);
     let mut names = Names::default();
-    let (name, title, time_unit) = read_header(reader, section("model"));
+    let (name, title, time_unit, description) = read_header(reader, section("model"));
     let parameters = read_parameters(reader, section("parameters"), &mut names);
     let states = read_states(reader, section("states"), &mut names);
     let derived = read_derived(reader, section("derived"), &mut names);
@@ -68,6 +68,7 @@ fn read_sections(reader: &mut Reader<'_>, root: &DeTable<'_>) -> Model {
         name,
         title,
         time_unit,
+        description,
         parameters,
         states,
         derived,
@@ -127,7 +128,7 @@ impl Names {
 fn read_header(
     reader: &mut Reader<'_>,
     section: Option<&Value<'_>>,
-) -> (String, Option<String>, Option<String>) {
+) -> (String, Option<String>, Option<String>, Option<String>) {
     let Some(table) = section.and_then(|v| reader.table(v, "[model]")) else {
         if section.is_none() {
             reader.error(
@@ -135,7 +136,7 @@ fn read_header(
                     .with_hint("add `[model]` with `name = \"...\"` at the top of the file"),
             );
         }
-        return (String::new(), None, None);
+        return (String::new(), None, None, None);
     };
     reader.check_keys(table, &["name", "title", "time_unit", "description"], "[model]");
     let mut get = |key: &str| {
@@ -146,7 +147,7 @@ fn read_header(
     let name = get("name");
     let title = get("title");
     let time_unit = get("time_unit");
-    let _description = get("description");
+    let description = get("description");
     let name = name.unwrap_or_else(|| {
         if !table.contains_key("name") {
             reader.error(
@@ -156,7 +157,7 @@ fn read_header(
         }
         String::new()
     });
-    (name, title, time_unit)
+    (name, title, time_unit, description)
 }
 
 /// Entries of an optional section that must be a table.
@@ -215,22 +216,28 @@ fn read_parameters(
         let context = format!("[parameters.{name}]");
         // A parameter whose value is broken stays declared (as NaN) so that its uses do not
         // cascade into "unknown name" errors; NaN never triggers further diagnostics.
-        let (value, unit, description) = match value_with_metadata(reader, value, "value", &[], &context) {
-            Some((v, unit, description)) => (
-                reader
-                    .number(v, &format!("parameter `{name}`"))
-                    .unwrap_or(f64::NAN),
-                unit,
-                description,
-            ),
-            None => (f64::NAN, None, None),
+        let (number, unit, description) =
+            match value_with_metadata(reader, value, "value", &["source"], &context) {
+                Some((v, unit, description)) => (
+                    reader
+                        .number(v, &format!("parameter `{name}`"))
+                        .unwrap_or(f64::NAN),
+                    unit,
+                    description,
+                ),
+                None => (f64::NAN, None, None),
+            };
+        let source = match value.get_ref() {
+            DeValue::Table(table) => table.get("source").and_then(|v| reader.string(v, "`source`")),
+            _ => None,
         };
         if declared {
             parameters.push(Parameter {
                 name: name.to_string(),
-                value,
+                value: number,
                 unit,
                 description,
+                source,
                 span,
             });
         }

@@ -166,7 +166,15 @@ pub(super) fn read_relapse(reader: &mut Reader<'_>, section: Option<&Value<'_>>)
     let table = reader.table(value, "[relapse]")?;
     reader.check_keys(
         table,
-        &["observable", "name", "unit", "threshold", "detection_limit"],
+        &[
+            "observable",
+            "name",
+            "unit",
+            "threshold",
+            "detection_limit",
+            "threshold_label",
+            "detection_label",
+        ],
         "[relapse]",
     );
     let name = table.get("name").and_then(|v| reader.string(v, "`name`"));
@@ -177,6 +185,12 @@ pub(super) fn read_relapse(reader: &mut Reader<'_>, section: Option<&Value<'_>>)
     let detection_limit = table
         .get("detection_limit")
         .and_then(|v| reader.number(v, "`detection_limit`"));
+    let threshold_label = table
+        .get("threshold_label")
+        .and_then(|v| reader.string(v, "`threshold_label`"));
+    let detection_label = table
+        .get("detection_label")
+        .and_then(|v| reader.string(v, "`detection_label`"));
     let Some(observable) = table.get("observable") else {
         reader.error(
             Diagnostic::error(span_of(value), "[relapse] has no `observable`")
@@ -191,5 +205,7 @@ pub(super) fn read_relapse(reader: &mut Reader<'_>, section: Option<&Value<'_>>)
         unit,
         threshold,
         detection_limit,
+        threshold_label,
+        detection_label,
     })
 }

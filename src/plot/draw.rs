@@ -10,21 +10,41 @@ use std::path::Path;
 use plotters::chart::ChartContext;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::{
-    BLACK, BitMapBackend, ChartBuilder, Circle, Cross, DashedLineSeries, DrawingArea, DrawingBackend,
-    EmptyElement, IntoDrawingArea, IntoFont, LineSeries, PathElement, RGBColor, Rectangle, SVGBackend,
-    SeriesLabelPosition, ShapeStyle, Text, WHITE,
+    BLACK, BitMapBackend, ChartBuilder, DashedLineSeries, DrawingArea, DrawingBackend, EmptyElement,
+    IntoDrawingArea, IntoFont, PathElement, RGBColor, Rectangle, SVGBackend, ShapeStyle, Text, WHITE,
 };
 use plotters::style::Color;
 
 use super::layout::{Layout, MARGIN, TITLE_FONT, heights, label_area, row_name_capacity};
-use super::{Curve, DoseMark, Figure, PALETTE, Panel, PlotError};
+use super::panel::{PanelLayout, PanelSpec, draw_panel};
+use super::{DoseMark, Figure, PALETTE, Panel, PlotError};
 
 pub(super) fn png(figure: &Figure, path: &Path) -> Result<(), PlotError> {
-    draw(figure, BitMapBackend::new(path, figure.size).into_drawing_area())
+    let area = BitMapBackend::new(path, figure.size).into_drawing_area();
+    draw(figure, area, true).map(|_| ())
 }
 
 pub(super) fn svg(figure: &Figure, path: &Path) -> Result<(), PlotError> {
-    draw(figure, SVGBackend::new(path, figure.size).into_drawing_area())
+    let area = SVGBackend::new(path, figure.size).into_drawing_area();
+    draw(figure, area, false).map(|_| ())
+}
+
+/// The layout of `figure`'s curve panels, found by drawing it into an SVG string.
+pub(super) fn layout(figure: &Figure) -> Result<Vec<PanelLayout>, PlotError> {
+    let mut text = String::new();
+    let area = SVGBackend::with_string(&mut text, figure.size).into_drawing_area();
+    draw(figure, area, false)
+}
+
+/// The SVG text of `figure`, drawn in memory.
+pub(super) fn svg_string(figure: &Figure) -> Result<String, PlotError> {
+    let mut text = String::new();
+    draw(
+        figure,
+        SVGBackend::with_string(&mut text, figure.size).into_drawing_area(),
+        false,
+    )?;
+    Ok(text)
 }
 
 /// A log axis shows at most this many decades below the largest value.
@@ -44,7 +64,13 @@ pub(super) fn colour(index: usize) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+/// Draws `figure` on `root` (a bitmap or not, [`PanelSpec::bitmap`]) and returns the layout of
+/// its curve panels, the main panel first.
+fn draw<DB: DrawingBackend>(
+    figure: &Figure,
+    root: DrawingArea<DB, Shift>,
+    bitmap: bool,
+) -> Result<Vec<PanelLayout>, PlotError> {
     root.fill(&WHITE).map_err(err)?;
     let root = root
         .titled(&figure.title, ("sans-serif", TITLE_FONT))
@@ -67,12 +93,18 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
     let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let label_area = label_area(figure.size.0, longest);
     let areas = layout.x_label_areas();
-    draw_panel(
+    let mut layouts = vec![draw_panel(
         &main,
-        &figure.main,
-        (figure.t_end, label_area, areas.main),
-        main_x_label,
-    )?;
+        &PanelSpec {
+            panel: &figure.main,
+            t_end: figure.t_end,
+            label_area,
+            x_label_area: areas.main,
+            x_label: main_x_label,
+            legend: true,
+            bitmap,
+        },
+    )?];
     if !rows.is_empty() {
         let rug_x_label = if figure.exposure.is_none() && figure.panels.is_empty() {
             figure.x_label.as_str()
@@ -87,17 +119,22 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
         )?;
     }
     if let Some(panel) = &figure.exposure {
-        let x_label = if figure.panels.is_empty() {
-            figure.x_label.as_str()
-        } else {
-            ""
-        };
-        draw_panel(
+        layouts.push(draw_panel(
             &exposure,
-            panel,
-            (figure.t_end, label_area, areas.exposure),
-            x_label,
-        )?;
+            &PanelSpec {
+                panel,
+                t_end: figure.t_end,
+                label_area,
+                x_label_area: areas.exposure,
+                x_label: if figure.panels.is_empty() {
+                    &figure.x_label
+                } else {
+                    ""
+                },
+                legend: !explained_above(panel, &figure.main),
+                bitmap,
+            },
+        )?);
     }
     // Each extra panel takes `parts.panel` pixels; the last one takes what is left.
     let mut below = extra;
@@ -109,9 +146,32 @@ fn draw<DB: DrawingBackend>(figure: &Figure, root: DrawingArea<DB, Shift>) -> Re
             below = rest;
             (areas.panel, "", area)
         };
-        draw_panel(&area, panel, (figure.t_end, label_area, x_label_area), x_label)?;
+        layouts.push(draw_panel(
+            &area,
+            &PanelSpec {
+                panel,
+                t_end: figure.t_end,
+                label_area,
+                x_label_area,
+                x_label,
+                legend: !explained_above(panel, &figure.main),
+                bitmap,
+            },
+        )?);
     }
-    root.present().map_err(err)
+    root.present().map_err(err)?;
+    Ok(layouts)
+}
+
+/// Whether every curve of `panel` has the label and colour of a curve of `above`, so that the
+/// legend above explains it.
+fn explained_above(panel: &Panel, above: &Panel) -> bool {
+    panel.curves.iter().all(|c| {
+        above
+            .curves
+            .iter()
+            .any(|a| a.label == c.label && a.colour == c.colour)
+    })
 }
 
 /// Which values of a curve could not be drawn where they are.
@@ -135,7 +195,7 @@ impl Axis {
     /// The axis for `panel`: decades for a log axis, a padded span for a linear one. Always
     /// finite with `top > bottom`, whatever the values (infinite, NaN, ±1e308, all equal, none
     /// positive on a log axis).
-    fn of(panel: &Panel) -> Self {
+    pub(super) fn of(panel: &Panel) -> Self {
         let values = panel
             .curves
             .iter()
@@ -239,7 +299,7 @@ impl Axis {
     }
 
     /// A curve's points as drawn (NaN dropped), and which values were clipped.
-    fn transform(&self, points: &[(f64, f64)]) -> (Vec<(f64, f64)>, Clipped) {
+    pub(super) fn transform(&self, points: &[(f64, f64)]) -> (Vec<(f64, f64)>, Clipped) {
         let mut clipped = Clipped::default();
         let drawn = points
             .iter()
@@ -269,93 +329,6 @@ pub(super) fn decade_label(v: f64) -> String {
     } else {
         format!("{:.2e}", 10f64.powf(v))
     }
-}
-
-fn draw_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    panel: &Panel,
-    (t_end, label_area, x_label_area): (f64, u32, u32),
-    x_label: &str,
-) -> Result<(), PlotError> {
-    let axis = Axis::of(panel);
-    let (bottom, top) = (axis.bottom, axis.top);
-    let mut chart = ChartBuilder::on(area)
-        .margin(MARGIN)
-        .x_label_area_size(x_label_area)
-        .y_label_area_size(label_area)
-        .build_cartesian_2d(0.0..t_end, bottom..top)
-        .map_err(err)?;
-    let log_y = panel.log_y;
-    let y_format = move |v: &f64| {
-        if log_y {
-            decade_label(*v)
-        } else {
-            crate::export::format_float(*v)
-        }
-    };
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .x_label_formatter(&|v| crate::export::format_float(*v))
-        .y_desc(panel.y_label.as_str())
-        .y_labels(if log_y {
-            ((top - bottom) as usize + 1).clamp(2, 12)
-        } else {
-            6
-        })
-        .y_label_formatter(&y_format)
-        .axis_desc_style(("sans-serif", 18))
-        .label_style(("sans-serif", 15))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(err)?;
-    for curve in &panel.curves {
-        draw_curve(&mut chart, curve, &axis, t_end)?;
-    }
-    let y_of = |v: f64| axis.place(v).0;
-    for level in &panel.levels {
-        draw_level(
-            &mut chart,
-            &level.label,
-            (y_of(level.value), t_end),
-            LabelSide::Above,
-        )?;
-    }
-    super::observed::draw(&mut chart, &panel.observations, &axis, t_end)?;
-    // Labels alternate below and above their markers in time order, so that markers close in
-    // time (two relapses a few days apart) keep readable labels.
-    let mut order: Vec<usize> = (0..panel.markers.len()).collect();
-    order.sort_by(|&i, &j| panel.markers[i].at.0.total_cmp(&panel.markers[j].at.0));
-    for (rank, &index) in order.iter().enumerate() {
-        let marker = &panel.markers[index];
-        // A marker off the time axis is not drawn (its pixel position could overflow).
-        if !(0.0..=t_end).contains(&marker.at.0) {
-            continue;
-        }
-        let at = (marker.at.0, y_of(marker.at.1));
-        let c = colour(marker.colour);
-        let font = ("sans-serif", 14).into_font().color(&c);
-        // Near the right edge the label goes to the left of the marker.
-        let x = if marker.at.0 > 0.85 * t_end {
-            -8 - 7 * marker.label.chars().count() as i32
-        } else {
-            8
-        };
-        let offset = if rank % 2 == 0 { (x, 4) } else { (x, -20) };
-        let element = EmptyElement::at(at)
-            + Circle::new((0, 0), 5, c.filled())
-            + Cross::new((0, 0), 8, c.stroke_width(2))
-            + Text::new(marker.label.clone(), offset, font);
-        chart.draw_series(std::iter::once(element)).map_err(err)?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(("sans-serif", 15))
-        .draw()
-        .map_err(err)
 }
 
 /// Which side of its line a level's label goes.
@@ -403,6 +376,7 @@ where
     Ok(())
 }
 
+/// A chart with linear f64 axes (a log axis is drawn as log10).
 pub(super) type Chart<'a, DB> = plotters::chart::ChartContext<
     'a,
     DB,
@@ -412,42 +386,10 @@ pub(super) type Chart<'a, DB> = plotters::chart::ChartContext<
     >,
 >;
 
-fn draw_curve<DB: DrawingBackend>(
-    chart: &mut Chart<'_, DB>,
-    curve: &Curve,
-    axis: &Axis,
-    t_end: f64,
-) -> Result<(), PlotError> {
-    let (points, clipped) = axis.transform(&curve.points);
-    let mut pieces = clip_to_time(&points, 0.0, t_end).into_iter();
-    let c = colour(curve.colour);
-    let label = match (clipped.floor, clipped.beyond) {
-        (false, false) => curve.label.clone(),
-        (true, false) => format!("{} (values ≤ 0 clipped to axis floor)", curve.label),
-        (false, true) if axis.log => format!("{} (infinite values clipped to axis top)", curve.label),
-        (false, true) => format!("{} (values beyond ±{LINEAR_LIMIT:e} clipped)", curve.label),
-        (true, true) => format!("{} (values ≤ 0 and infinite values clipped)", curve.label),
-    };
-    chart
-        .draw_series(LineSeries::new(
-            pieces.next().unwrap_or_default(),
-            c.stroke_width(2),
-        ))
-        .map_err(err)?
-        .label(label)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3)));
-    for piece in pieces {
-        chart
-            .draw_series(LineSeries::new(piece, c.stroke_width(2)))
-            .map_err(err)?;
-    }
-    Ok(())
-}
-
 /// The parts of a polyline inside `lo ≤ x ≤ hi`, cut at the bounds by linear interpolation.
 /// Points far outside the time axis would overflow the backend's 32-bit pixel arithmetic, so
 /// nothing beyond the axis is handed to plotters; a non-finite x breaks the line.
-fn clip_to_time(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
+pub(super) fn clip_to_time(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
     let inside = |x: f64| (lo..=hi).contains(&x);
     let cut = |a: (f64, f64), b: (f64, f64), x: f64| {
         let f = (x - a.0) / (b.0 - a.0);
@@ -563,13 +505,18 @@ fn draw_rug<DB: DrawingBackend>(
                     .map(|t| PathElement::new(vec![(t, y + 0.15), (t, y + 0.85)], c.stroke_width(2))),
             )
             .map_err(err)?;
-        chart
-            .draw_series(
-                infusions
-                    .into_iter()
-                    .map(|(start, end)| Rectangle::new([(start, y + 0.3), (end, y + 0.7)], c.filled())),
-            )
-            .map_err(err)?;
+        // In pixels, so that an infusion shorter than a pixel is still one pixel wide.
+        let area = chart.plotting_area().strip_coord_spec();
+        let base = area.get_base_pixel();
+        for (start, end) in infusions {
+            let (left, top) = chart.backend_coord(&(start, y + 0.7));
+            let (right, bottom) = chart.backend_coord(&(end, y + 0.3));
+            let corners = [
+                (left - base.0, top - base.1),
+                (right.max(left + 1) - base.0, bottom - base.1),
+            ];
+            area.draw(&Rectangle::new(corners, c.filled())).map_err(err)?;
+        }
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! A legend box placed where it hides the least of the data: the drawing code records what it
 //! drew as weighted sample points ([`Obstacles`], in pixels of the plotting area), and the box
-//! goes to the candidate position whose area covers the least weight (the first such in the
-//! caller's order of preference). A box that would take more than 60 % of the plotting area's
+//! goes to the free spot nearest a corner that covers none of it; when there is none, to the
+//! candidate position whose area covers the least weight (the first such in the caller's order
+//! of preference). A box that would take more than 60 % of the plotting area's
 //! width or height is not drawn.
 
 use plotters::coord::Shift;
@@ -13,6 +14,7 @@ use plotters::style::{Color, ShapeStyle};
 
 use super::PlotError;
 use super::draw::err;
+use super::placement::{self, Painter, Rect};
 
 /// Font size of legend entries.
 const FONT: u32 = 15;
@@ -175,6 +177,10 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
     if size.0 > area.0 * MAX_SHARE / 100 || size.1 > area.1 * MAX_SHARE / 100 {
         return Ok(());
     }
+    // A spot that covers nothing drawn, nearest a corner, if there is one.
+    if let Some(spot) = free_spot(obstacles, size, area) {
+        return draw_box(plot, entries, (spot.x0, spot.y0), size);
+    }
     let best = preferences
         .iter()
         .map(|&corner| {
@@ -193,6 +199,18 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
         return Ok(());
     };
     draw_box(plot, entries, origin, size)
+}
+
+/// The spot of a box of `size` in an area of `area` pixels nearest a corner that covers none of
+/// `obstacles` (each sample point standing for the pixels within two of it, since samples are
+/// at most [`SAMPLE`] pixels apart).
+fn free_spot(obstacles: &Obstacles, size: (i32, i32), area: (i32, i32)) -> Option<Rect> {
+    let bounds = Rect::at((0, 0), (area.0 - 1, area.1 - 1));
+    let mut painter = Painter::new(bounds);
+    for &(x, y, _) in &obstacles.points {
+        painter.marker((x, y), SAMPLE / 2, 1);
+    }
+    placement::free_spot(size, bounds, PAD, &painter.finish(), &[])
 }
 
 /// Top-left corner of a box of `size` at `corner` of an area of `area` pixels.
@@ -242,7 +260,7 @@ fn draw_box<DB: DrawingBackend>(
     Ok(())
 }
 
-fn draw_swatch<DB: DrawingBackend>(
+pub(super) fn draw_swatch<DB: DrawingBackend>(
     plot: &DrawingArea<DB, Shift>,
     swatch: Swatch,
     (x, y): (i32, i32),

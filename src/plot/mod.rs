@@ -16,20 +16,30 @@
 
 mod decimate;
 mod draw;
+mod key;
 mod layout;
 mod legend;
+mod metadata;
 mod observed;
 mod output;
+mod panel;
 mod panels;
+mod placement;
 mod population;
+mod strokes;
 mod ticks;
 
 use std::collections::HashSet;
 use std::path::Path;
 
 pub use layout::{Layout, MAX_PIXELS, MAX_SIDE, check_canvas};
+pub use metadata::{ImageMetadata, embed_svg};
 pub use observed::Observation;
-pub use population::{PopulationFigure, PopulationLayout, SurvivalArm, render_population};
+pub use panel::{PanelLayout, TextBox};
+pub use placement::Rect;
+pub use population::{
+    PopulationFigure, PopulationLayout, SurvivalArm, render_population, render_population_with_metadata,
+};
 pub use ticks::nice_times;
 
 /// Okabe–Ito colour-blind-safe palette (Okabe & Ito 2008), most distinct colours first.
@@ -244,18 +254,50 @@ pub fn rug_row_count(doses: &[DoseMark]) -> usize {
     doses.iter().map(|d| d.row.as_str()).collect::<HashSet<_>>().len()
 }
 
-/// Draws `figure` into `path` (PNG or SVG by extension) through a temporary file in the same
-/// folder that keeps the extension, then renames it into place. The size is checked first
-/// ([`Layout::check`]); nothing is written if it is refused.
-pub fn render(figure: &Figure, path: &Path) -> Result<(), PlotError> {
-    let format = output::image_format(path)?;
+/// The layout of `figure`'s curve panels (the main panel, then the exposure panel) exactly as
+/// [`render`] draws them: plotting areas, legend boxes, label boxes and the curves' pixels, so
+/// that tests can check that no text overlaps another and no legend covers a curve.
+pub fn layout(figure: &Figure) -> Result<Vec<PanelLayout>, PlotError> {
     Layout::of(figure).check(figure.size)?;
     if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
         return Err(PlotError::TimeAxis(figure.t_end));
     }
     register_font();
-    output::write_image(path, |tmp| match format {
+    draw::layout(figure)
+}
+
+/// Draws `figure` into `path` (PNG or SVG by extension) through a temporary file in the same
+/// folder that keeps the extension, then renames it into place. The size is checked first
+/// ([`Layout::check`]); nothing is written if it is refused.
+pub fn render(figure: &Figure, path: &Path) -> Result<(), PlotError> {
+    render_with_metadata(figure, path, &ImageMetadata::default())
+}
+
+/// [`render`], with `metadata` embedded in the image (PNG text chunks, SVG `<metadata>`).
+pub fn render_with_metadata(figure: &Figure, path: &Path, metadata: &ImageMetadata) -> Result<(), PlotError> {
+    let format = output::image_format(path)?;
+    check_figure(figure)?;
+    register_font();
+    output::write_image_with(path, (format, metadata), |tmp| match format {
         output::ImageFormat::Png => draw::png(figure, tmp),
         output::ImageFormat::Svg => draw::svg(figure, tmp),
     })
+}
+
+/// The SVG document of `figure`, in memory (for embedding in HTML), with `metadata`.
+pub fn render_svg_string(figure: &Figure, metadata: &ImageMetadata) -> Result<String, PlotError> {
+    check_figure(figure)?;
+    register_font();
+    let svg = draw::svg_string(figure)?;
+    metadata::embed_svg(&svg, metadata)
+        .ok_or_else(|| PlotError::Draw("the drawn image has an unexpected form".to_string()))
+}
+
+/// The canvas and the time axis of `figure` are drawable.
+fn check_figure(figure: &Figure) -> Result<(), PlotError> {
+    Layout::of(figure).check(figure.size)?;
+    if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
+        return Err(PlotError::TimeAxis(figure.t_end));
+    }
+    Ok(())
 }

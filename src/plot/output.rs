@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::PlotError;
+use super::metadata::{ImageMetadata, embed_png, embed_svg};
 
 /// The image formats a figure can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,4 +51,41 @@ pub(super) fn write_image(
             source,
         }),
     }
+}
+
+/// [`write_image`], then `metadata` embedded in the temporary file before it is renamed into
+/// place (PNG `iTXt` chunks, SVG `<metadata>` elements); not for a device, FIFO or socket.
+pub(super) fn write_image_with(
+    path: &Path,
+    (format, metadata): (ImageFormat, &ImageMetadata),
+    draw: impl FnOnce(&Path) -> Result<(), PlotError>,
+) -> Result<(), PlotError> {
+    write_image(path, |tmp| {
+        draw(tmp)?;
+        // A device, FIFO or socket is written straight through (see `atomic`): what was written
+        // cannot be read back, so such an image goes without metadata.
+        let regular = std::fs::symlink_metadata(tmp).is_ok_and(|m| m.file_type().is_file());
+        if regular && !metadata.entries.is_empty() {
+            embed_file(tmp, format, metadata)?;
+        }
+        Ok(())
+    })
+}
+
+fn embed_file(tmp: &Path, format: ImageFormat, metadata: &ImageMetadata) -> Result<(), PlotError> {
+    let io = |source| PlotError::Io {
+        path: tmp.display().to_string(),
+        source,
+    };
+    let bytes = std::fs::read(tmp).map_err(io)?;
+    let embedded = match format {
+        ImageFormat::Png => embed_png(&bytes, metadata),
+        ImageFormat::Svg => String::from_utf8(bytes)
+            .ok()
+            .and_then(|svg| embed_svg(&svg, metadata))
+            .map(String::into_bytes),
+    };
+    let embedded =
+        embedded.ok_or_else(|| PlotError::Draw("the drawn image has an unexpected form".to_string()))?;
+    std::fs::write(tmp, embedded).map_err(io)
 }

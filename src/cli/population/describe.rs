@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use relapse::export::{EVENT_DEFINITION, Provenance, SolverProvenance};
+use relapse::export::{EVENT_DEFINITION, Provenance};
 use relapse::model::{CompiledModel, Model};
 use relapse::population::Patients;
-use sha2::{Digest, Sha256};
 
 use super::manifest::{ObservableLabel, RegimenLabel, RunDescription};
+use crate::cli::provenance::solver_provenance;
 use crate::cli::settings::RunSettings;
 
 /// What a run is made of.
@@ -33,10 +33,7 @@ pub(crate) struct Choices<'a> {
     pub(crate) parameters_sha256: Option<String>,
 }
 
-/// Lowercase hexadecimal SHA-256 of `bytes`.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use crate::cli::provenance::sha256_hex;
 
 /// The description of the run (for a model with a `[relapse]` observable, checked before).
 pub(crate) fn describe(sources: &Sources<'_>, choices: Choices<'_>) -> RunDescription {
@@ -78,6 +75,8 @@ pub(crate) fn describe(sources: &Sources<'_>, choices: Choices<'_>) -> RunDescri
             unit: observable.unit.clone(),
             threshold: observable.threshold,
             detection_limit: observable.detection_limit,
+            threshold_label: model.relapse.as_ref().and_then(|r| r.threshold_label.clone()),
+            detection_label: model.relapse.as_ref().and_then(|r| r.detection_label.clone()),
         },
         parameters: patients
             .reported_parameters()
@@ -92,7 +91,6 @@ pub(crate) fn describe(sources: &Sources<'_>, choices: Choices<'_>) -> RunDescri
 }
 
 fn provenance(sources: &Sources<'_>, parameters_sha256: Option<String>, seed: Option<u64>) -> Provenance {
-    let options = &sources.settings.options;
     Provenance {
         relapse_version: env!("CARGO_PKG_VERSION").to_string(),
         model_sha256: sha256_hex(sources.source.as_bytes()),
@@ -104,18 +102,7 @@ fn provenance(sources: &Sources<'_>, parameters_sha256: Option<String>, seed: Op
             .iter()
             .map(|o| (o.name.clone(), o.value))
             .collect::<BTreeMap<_, _>>(),
-        solver: SolverProvenance {
-            method: options.method.name().to_string(),
-            rtol: options.rtol,
-            atol: sources
-                .compiled
-                .state_names
-                .iter()
-                .cloned()
-                .zip(options.atol.iter().copied())
-                .collect(),
-            max_steps: options.max_steps,
-        },
+        solver: solver_provenance(sources.settings, sources.compiled),
         event_definition: EVENT_DEFINITION.to_string(),
     }
 }

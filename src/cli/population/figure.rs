@@ -1,10 +1,11 @@
 //! `--plot` of `population` and `merge`: the survival curves and population relapse curves as a
-//! [`PopulationFigure`], drawn by the plot module's `render_population`.
+//! [`PopulationFigure`], drawn by the plot module's `render_population_with_metadata` (with the run's provenance).
 
 use std::path::Path;
 
+use relapse::model::RelapseSpec;
 use relapse::plot::{
-    PlotError, PopulationFigure, PopulationLayout, SurvivalArm, nice_times, render_population,
+    PlotError, PopulationFigure, PopulationLayout, SurvivalArm, nice_times, render_population_with_metadata,
 };
 use relapse::sim::RegimenSummary;
 use relapse::survival::IntervalKind;
@@ -42,7 +43,9 @@ pub(crate) fn write(run: &RunDescription, finished: &Finished, path: &Path) -> R
         ));
     };
     let figure = figure(run, finished, bands, times);
-    render_population(&figure, path).map_err(|e| match e {
+    let provenance = serde_json::to_string(&run.provenance).expect("provenance serialises");
+    let metadata = crate::cli::provenance::image_metadata(provenance);
+    render_population_with_metadata(&figure, path, &metadata).map_err(|e| match e {
         PlotError::UnknownFormat(_) | PlotError::Size(_) => CliError::Usage(e.to_string()),
         other => CliError::Io(other.to_string()),
     })
@@ -79,10 +82,20 @@ fn figure(run: &RunDescription, finished: &Finished, bands: &Bands, times: &[f64
         at_risk_times,
         y_label: with_unit(&observable.name, observable.unit.as_deref()),
         log_y: true,
-        threshold: Some(("relapse threshold".to_string(), observable.threshold)),
-        detection_limit: observable
-            .detection_limit
-            .map(|limit| ("detection limit".to_string(), limit)),
+        threshold: Some((
+            observable
+                .threshold_label
+                .clone()
+                .unwrap_or_else(|| RelapseSpec::DEFAULT_THRESHOLD_LABEL.to_string()),
+            observable.threshold,
+        )),
+        detection_limit: observable.detection_limit.map(|limit| {
+            let label = observable.detection_label.clone();
+            (
+                label.unwrap_or_else(|| RelapseSpec::DEFAULT_DETECTION_LABEL.to_string()),
+                limit,
+            )
+        }),
         size: SIZE,
     }
 }

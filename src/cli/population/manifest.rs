@@ -29,6 +29,12 @@ pub(crate) struct ObservableLabel {
     pub(crate) unit: Option<String>,
     pub(crate) threshold: f64,
     pub(crate) detection_limit: Option<f64>,
+    /// `[relapse] threshold_label` (absent from shards written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) threshold_label: Option<String>,
+    /// `[relapse] detection_label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) detection_label: Option<String>,
 }
 
 /// Everything that determines a population run's results: identical in every shard of one run.

@@ -25,6 +25,7 @@ fn read(source: &str) -> (Option<PopulationSpec>, Vec<Found>) {
                 value: reader.number(value, "parameter").unwrap(),
                 unit: None,
                 description: None,
+                source: None,
                 span: span_of(key),
             });
         }

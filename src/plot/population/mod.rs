@@ -25,8 +25,8 @@ pub use layout::PopulationLayout;
 
 use super::draw::err;
 use super::layout::{TITLE_FONT, label_area};
-use super::output::{ImageFormat, image_format, write_image};
-use super::{PlotError, register_font};
+use super::output::{ImageFormat, image_format, write_image_with};
+use super::{ImageMetadata, PlotError, register_font};
 
 /// One regimen's arm of a population figure.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -106,13 +106,23 @@ impl Default for PopulationFigure {
 /// folder, renamed into place once complete. The format, the canvas ([`PopulationLayout::check`])
 /// and the time axis are checked first; nothing is written if one is refused.
 pub fn render_population(figure: &PopulationFigure, path: &Path) -> Result<(), PlotError> {
+    render_population_with_metadata(figure, path, &ImageMetadata::default())
+}
+
+/// [`render_population`], with `metadata` embedded in the image (PNG text chunks, SVG
+/// `<metadata>`).
+pub fn render_population_with_metadata(
+    figure: &PopulationFigure,
+    path: &Path,
+    metadata: &ImageMetadata,
+) -> Result<(), PlotError> {
     let format = image_format(path)?;
     PopulationLayout::of(figure).check(figure.size)?;
     if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
         return Err(PlotError::TimeAxis(figure.t_end));
     }
     register_font();
-    write_image(path, |tmp| match format {
+    write_image_with(path, (format, metadata), |tmp| match format {
         ImageFormat::Png => draw(figure, BitMapBackend::new(tmp, figure.size).into_drawing_area()),
         ImageFormat::Svg => draw(figure, SVGBackend::new(tmp, figure.size).into_drawing_area()),
     })
