@@ -187,8 +187,8 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
             return Err(CliError::InvalidModel);
         }
     };
-    let model = match model::load(&source) {
-        Ok(model) => model,
+    let (model, validated) = match model::load_compiled(&source) {
+        Ok(loaded) => loaded,
         Err(diagnostics) => {
             print_diagnostics(path, &source, &diagnostics)?;
             return Err(CliError::InvalidModel);
@@ -200,7 +200,13 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
         print_diagnostics(path, &source, &warnings)?;
     }
     let settings = settings::resolve(&model, solver)?;
-    let compiled = match model.compile(&settings.overrides) {
+    // The compile that validated the model is the one to run unless `--set` changes values.
+    let compiled = if settings.overrides.is_empty() {
+        Ok(validated)
+    } else {
+        model.compile(&settings.overrides)
+    };
+    let compiled = match compiled {
         Ok(compiled) => compiled,
         Err(diagnostics) => {
             print_diagnostics(path, &source, &diagnostics)?;

@@ -62,6 +62,71 @@ pub(crate) fn write_or_print(out: Option<Reserved<'_>>, bytes: &[u8]) -> Result<
     }
 }
 
+/// Where a streamed output goes: the reserved file, or standard output when there is none.
+#[derive(Debug)]
+pub(crate) struct Stream<'a> {
+    reserved: Option<Reserved<'a>>,
+}
+
+/// The open destination of a [`Stream`]: the reserved (temporary) file, or the bytes for
+/// standard output, printed only once the run has succeeded (a failed run prints nothing).
+#[derive(Debug)]
+pub(crate) enum Target {
+    File(std::fs::File),
+    Stdout(Vec<u8>),
+}
+
+impl io::Write for Target {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::File(f) => f.write(bytes),
+            Self::Stdout(s) => s.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::File(f) => f.flush(),
+            Self::Stdout(_) => Ok(()),
+        }
+    }
+}
+
+/// Opens `out` (its temporary file) for writing piece by piece, or a buffer for standard
+/// output when there is none. Nothing is put in place until [`Stream::finish`]; dropping the stream instead (a
+/// failed run) removes the temporary file.
+pub(crate) fn stream(out: Option<Reserved<'_>>) -> Result<(Stream<'_>, Target), CliError> {
+    let target = match &out {
+        Some(r) => Target::File(std::fs::File::create(r.file.path()).map_err(|e| cannot_write(r.path, &e))?),
+        None => Target::Stdout(Vec::new()),
+    };
+    Ok((Stream { reserved: out }, target))
+}
+
+impl Stream<'_> {
+    /// The error for a failed write to this stream's destination.
+    pub(crate) fn error(&self, error: &io::Error) -> CliError {
+        match &self.reserved {
+            Some(r) => cannot_write(r.path, error),
+            None if error.kind() == io::ErrorKind::BrokenPipe => CliError::BrokenPipe,
+            None => CliError::Io(format!("cannot write to standard output: {error}")),
+        }
+    }
+
+    /// Flushes and closes `target` (written completely) and puts the file in place.
+    pub(crate) fn finish(self, mut target: Target) -> Result<(), CliError> {
+        io::Write::flush(&mut target).map_err(|e| self.error(&e))?;
+        match (self.reserved, target) {
+            (Some(r), target) => {
+                drop(target);
+                r.file.commit().map_err(|e| cannot_write(r.path, &e))
+            }
+            (None, Target::Stdout(bytes)) => console::stdout(&bytes),
+            (None, Target::File(_)) => Ok(()),
+        }
+    }
+}
+
 /// Checks `outputs` against each other and the model file, then reserves each one, in order.
 /// A figure's reservation only holds its place (and its temporary file, removed on drop); the
 /// plot renderer writes the image itself.

@@ -1,7 +1,9 @@
 //! `relapse simulate`: run regimens and write outputs as CSV.
 
-use relapse::export::trajectory_csv;
-use relapse::model::CompiledModel;
+use std::io::Write;
+
+use relapse::export::TrajectoryWriter;
+use relapse::model::{CompiledModel, StreamError};
 use relapse::regimen::Regimen;
 use relapse::solve::SolverWarning;
 
@@ -26,61 +28,92 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         ..
     } = prepare(&args.model, &args.solver)?;
     let columns = select_columns(&compiled, args.outputs.as_deref())?;
-    let mut tables = Vec::with_capacity(regimens.len());
-    for regimen in regimens {
-        tables.push(run_regimen(&compiled, &regimen, &settings, args.stats, &columns)?);
-    }
     let names: Vec<String> = columns
         .iter()
         .map(|&i| compiled.output_names[i].clone())
         .collect();
-    let csv = trajectory_csv(&names, &tables).map_err(|e| CliError::Io(format!("cannot format CSV: {e}")))?;
-    outputs::write_or_print(out, &csv)
+    let output_times = settings.output_times()?;
+    // Rows go out as the integrator reaches them into the reserved temporary file (dropped, so
+    // removed, if the run fails); standard output gets them only once every regimen has run.
+    let (sink, target) = outputs::stream(out)?;
+    let mut csv = TrajectoryWriter::new(target, &names).map_err(|e| sink.error(&e.into()))?;
+    for regimen in &regimens {
+        let run = Run {
+            compiled: &compiled,
+            regimen,
+            settings: &settings,
+            output_times: &output_times,
+            columns: &columns,
+        };
+        run.write(&mut csv, args.stats).map_err(|e| e.into_cli(&sink))?;
+    }
+    let target = csv.finish().map_err(|e| sink.error(&e.into()))?;
+    sink.finish(target)
 }
 
-fn run_regimen(
-    compiled: &CompiledModel,
-    regimen: &Regimen,
-    settings: &RunSettings,
-    print_stats: bool,
-    columns: &[usize],
-) -> Result<relapse::export::OutputTable, CliError> {
-    let solution = compiled
-        .simulate(
-            regimen,
-            settings.t_end,
-            &settings.output_times()?,
-            &settings.options,
-        )
-        .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
-    report_warnings(&regimen.name, &solution.warnings, settings.options.method)?;
-    if print_stats {
-        let s = solution.stats;
-        console::stderr(&format!(
-            "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments, {} doses{}\n",
-            regimen.name,
-            s.accepted_steps,
-            s.rejected_steps,
-            s.rhs_evaluations,
-            s.segments,
-            regimen.administrations_until(settings.t_end),
-            implicit_stats(&s)
-        ))?;
-        if s.steady_state_iterations > 0 {
+/// One regimen's run, written as it goes.
+struct Run<'a> {
+    compiled: &'a CompiledModel,
+    regimen: &'a Regimen,
+    settings: &'a RunSettings,
+    output_times: &'a [f64],
+    columns: &'a [usize],
+}
+
+impl Run<'_> {
+    fn write<W: Write>(&self, csv: &mut TrajectoryWriter<W>, print_stats: bool) -> Result<(), RunError> {
+        let name = &self.regimen.name;
+        let summary = self
+            .compiled
+            .simulate_rows(
+                self.regimen,
+                (self.settings.t_end, self.output_times),
+                (&self.settings.options, self.columns),
+                |t, row| csv.row(name, t, row),
+            )
+            .map_err(|e| match e {
+                StreamError::Consumer(e) => RunError::Write(e.into()),
+                other => RunError::Cli(CliError::Solver(format!("regimen `{name}`: {other}"))),
+            })?;
+        report_warnings(name, &summary.warnings, self.settings.options.method).map_err(RunError::Cli)?;
+        if print_stats {
+            let s = summary.stats;
             console::stderr(&format!(
-                "stats: regimen `{}`: steady state found in {} iterations\n",
-                regimen.name, s.steady_state_iterations
-            ))?;
+                "stats: regimen `{}`: {} accepted steps, {} rejected, {} RHS evaluations, {} segments, {} doses{}\n",
+                name,
+                s.accepted_steps,
+                s.rejected_steps,
+                s.rhs_evaluations,
+                s.segments,
+                self.regimen.administrations_until(self.settings.t_end),
+                implicit_stats(&s)
+            ))
+            .map_err(RunError::Cli)?;
+            if s.steady_state_iterations > 0 {
+                console::stderr(&format!(
+                    "stats: regimen `{name}`: steady state found in {} iterations\n",
+                    s.steady_state_iterations
+                ))
+                .map_err(RunError::Cli)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A failed regimen run: the solve or a message (already a CLI error), or writing the CSV.
+enum RunError {
+    Cli(CliError),
+    Write(std::io::Error),
+}
+
+impl RunError {
+    fn into_cli(self, sink: &outputs::Stream<'_>) -> CliError {
+        match self {
+            Self::Cli(e) => e,
+            Self::Write(e) => sink.error(&e),
         }
     }
-    let rows = compiled
-        .output_rows(regimen, &solution, columns)
-        .map_err(|e| CliError::Solver(format!("regimen `{}`: {e}", regimen.name)))?;
-    Ok(relapse::export::OutputTable {
-        regimen: regimen.name.clone(),
-        times: solution.times,
-        rows,
-    })
 }
 
 /// The stiff method's share of the work, if it took any steps or the run could switch.

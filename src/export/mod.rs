@@ -7,7 +7,7 @@ mod provenance;
 mod survival_summary;
 mod tidy;
 
-pub use csv::{OutputTable, trajectory_csv};
+pub use csv::{OutputTable, TrajectoryWriter, trajectory_csv};
 pub use metrics::{MetricsFormat, MetricsReport, metrics_table, render_metrics, render_metrics_with};
 pub use population::{
     BANDS_HEADER, PatientColumns, PatientRow, band_row, outcome_from_cells, trajectory_header,

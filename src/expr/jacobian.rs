@@ -416,12 +416,12 @@ mod tests {
     #[test]
     fn a_program_too_large_for_one_register_file_is_split() {
         use crate::expr::{Op1, Op2};
-        // f_i = Σ_j exp(k_i·y_j) for 100 states: 10,000 distinct dense entries k_i·exp(k_i·y_j),
-        // more than one register file (8,192) holds.
-        let n = 100;
+        // f_i = Σ_j exp(k_i·y_j) for 260 states: 67,600 distinct dense entries k_i·exp(k_i·y_j),
+        // more than one register file (65,535 registers) holds.
+        let n = 260;
         let mut graph = Graph::new();
         let states: Vec<NodeId> = (0..n).map(|i| graph.state(i)).collect();
-        let k = |i: usize| (i as f64 + 1.0) / 100.0;
+        let k = |i: usize| (i as f64 + 1.0) / 260.0;
         let roots: Vec<NodeId> = (0..n)
             .map(|i| {
                 let ki = graph.constant(k(i));

@@ -2,9 +2,10 @@
 //! allocation. The register file holds `[t, y_0 … y_{n-1}, constants…, temporaries…]`; each
 //! instruction writes one register, and instructions come in topological order.
 //!
-//! Speed without `unsafe`: the register file is a boxed array of 2¹³ entries and every operand
-//! is masked to 13 bits, so every index is provably in bounds and the compiler drops the checks
-//! (a 64 KiB file: small enough to allocate cheaply for every compiled program). A product
+//! Speed without `unsafe`: the register file is a boxed array of 2¹⁶ entries and every operand
+//! is a `u16`, so every index is provably in bounds and the compiler drops the checks. The
+//! 512 KiB file is a zeroed allocation, which the OS maps lazily: a program touches only the
+//! pages of the registers it uses, and a clone copies only those. A product
 //! used only by one sum or difference is fused into it (`a*b + c` in one instruction, rounded
 //! exactly as the two separate operations would be).
 
@@ -16,9 +17,12 @@ use super::jit::{JitError, NativeProgram};
 use super::ops::{Op1, Op2, half_power, nan_max, nan_min, power};
 use super::schedule;
 
-/// Size of the register file; operands are masked with `MASK`, so indexing needs no check.
-const REGISTERS: usize = 1 << 13;
+/// Size of the register file: every `u16` operand indexes it, so indexing needs no check.
+const REGISTERS: usize = 1 << 16;
+/// A no-op on a `u16` operand, kept so each index is visibly in bounds.
 const MASK: usize = REGISTERS - 1;
+/// Registers a program may use: the last index is the schedule's "no register" marker.
+const MAX_REGISTERS: usize = REGISTERS - 1;
 
 type Reg = u16;
 
@@ -89,7 +93,7 @@ pub(super) enum Instr {
 
 /// The program needs more registers than the bytecode can address.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("the model needs {needed} registers; at most {REGISTERS} are supported")]
+#[error("the model needs {needed} registers; at most {MAX_REGISTERS} are supported")]
 pub struct ProgramTooLarge {
     /// Registers the program would need.
     pub needed: usize,
@@ -271,7 +275,7 @@ impl Program {
         let needed = reachable(graph, roots);
         let uses = use_counts(graph, roots, &needed);
         let absorbed = fusions(graph, &needed, &uses);
-        let layout = schedule::layout(graph, roots, (&needed, &absorbed), state_count, REGISTERS)
+        let layout = schedule::layout(graph, roots, (&needed, &absorbed), state_count, MAX_REGISTERS)
             .map_err(|schedule::TooManyRegisters(needed)| ProgramTooLarge { needed })?;
         let mut registers = zeroed_registers();
         for (i, node) in graph.nodes.iter().enumerate() {
@@ -334,7 +338,7 @@ impl Program {
     pub(super) fn parts(&self) -> Parts<'_> {
         Parts {
             instructions: &self.instructions,
-            registers: &self.registers[..],
+            registers: &self.registers[..self.used_registers],
             state_count: self.state_count,
             results: &self.results,
         }

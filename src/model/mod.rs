@@ -15,6 +15,7 @@ mod regimens;
 mod sections;
 mod solver;
 mod steady_state;
+mod stream;
 mod switching;
 mod trace;
 
@@ -22,6 +23,7 @@ pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, Parameter
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
 pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
 pub use regimen_parameters::RegimenParameter;
+pub use stream::StreamError;
 pub use trace::Trace;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -283,15 +285,26 @@ impl Model {
 
 /// Parses and validates a model file, reporting every problem found.
 pub fn load(source: &str) -> Result<Model, Diagnostics> {
+    load_compiled(source).map(|(model, _)| model)
+}
+
+/// [`load`], also returning the model compiled with its file's parameter values: the compile
+/// that validated it, so a caller without overrides need not compile it a second time.
+pub fn load_compiled(source: &str) -> Result<(Model, CompiledModel), Diagnostics> {
     let (model, mut diagnostics) = sections::read_model(source);
-    if let Some(Err(errors)) = model.as_ref().map(|m| m.compile(&[])) {
-        diagnostics.extend(errors);
-    }
-    match model {
-        Some(mut model) if !diagnostics.has_errors() => {
+    let compiled = match model.as_ref().map(|m| m.compile(&[])) {
+        Some(Ok(compiled)) => Some(compiled),
+        Some(Err(errors)) => {
+            diagnostics.extend(errors);
+            None
+        }
+        None => None,
+    };
+    match (model, compiled) {
+        (Some(mut model), Some(compiled)) if !diagnostics.has_errors() => {
             diagnostics.extend(model.unused_parameters());
             model.warnings = diagnostics.into_iter().collect();
-            Ok(model)
+            Ok((model, compiled))
         }
         _ => Err(diagnostics),
     }

@@ -337,9 +337,16 @@ fn read_equations(
     }
     let mut equations: Vec<Option<Expr>> = vec![None; states.len()];
     let state_names = || states.iter().map(|s| s.name.as_str());
+    // A map, not a search per equation: loading stays linear in the number of states. The
+    // first state of a name wins, as a search from the front would (duplicates are reported
+    // where states are read).
+    let mut index = std::collections::HashMap::with_capacity(states.len());
+    for (i, s) in states.iter().enumerate() {
+        index.entry(s.name.as_str()).or_insert(i);
+    }
     for (name, span, value) in entries(reader, section, "[equations]") {
         let expr = reader.expression(value, &format!("equation of `{name}`"));
-        match states.iter().position(|s| s.name == name) {
+        match index.get(name).copied() {
             Some(i) => equations[i] = Some(expr.unwrap_or_else(|| poison(span))),
             None => reader.error(
                 Diagnostic::error(span, format!("equation for unknown state `{name}`")).with_hint(

@@ -8,6 +8,7 @@ use super::dopri5::Dopri5;
 use super::method::{Rhs, RungeKutta, Tolerance, log_norm};
 use super::observer::{DenseStep, NoObserver, Observer};
 use super::rosenbrock::{Rodas5P, TimeDependence};
+use super::sink::{Collect, OutputSink, RunSummary};
 use super::{
     Method, OdeSystem, Problem, Solution, SolveError, SolverOptions, SolverStats, SolverWarning, StepMode,
 };
@@ -44,14 +45,39 @@ pub fn simulate_observed<S: OdeSystem, O: Observer>(
     observer: &mut O,
 ) -> Result<Solution, SolveError> {
     let n = system.dimension();
+    let mut collect = Collect::with_capacity(problem.output_times.len(), n);
+    let summary = simulate_into(system, problem, options, observer, &mut collect)?;
+    Ok(Solution {
+        times: collect.times,
+        states: collect.states,
+        state_count: n,
+        stats: summary.stats,
+        warnings: summary.warnings,
+    })
+}
+
+/// Like [`simulate_observed`], handing each output to `sink` as soon as the run reaches it
+/// instead of collecting them, so memory does not grow with the number of outputs.
+pub fn simulate_into<S: OdeSystem, O: Observer, K: OutputSink>(
+    system: &mut S,
+    problem: &Problem<'_>,
+    options: &SolverOptions,
+    observer: &mut O,
+    sink: &mut K,
+) -> Result<RunSummary, SolveError> {
+    let n = system.dimension();
     validate(problem, options, (n, system.controlled_dimension()))?;
     match options.method {
-        Method::Dopri5 => {
-            Run::new(Dopri5::new(n), StepController::dopri5(), options, n).solve(system, problem, observer)
-        }
-        Method::Dop853 => {
-            Run::new(Dop853::new(n), StepController::dop853(), options, n).solve(system, problem, observer)
-        }
+        Method::Dopri5 => Run::new(Dopri5::new(n), StepController::dopri5(), options, n).solve(
+            system,
+            problem,
+            (observer, sink),
+        ),
+        Method::Dop853 => Run::new(Dop853::new(n), StepController::dop853(), options, n).solve(
+            system,
+            problem,
+            (observer, sink),
+        ),
         Method::Rodas5P => {
             let time = stiff_support(system, problem.initial_state).map_err(|missing| {
                 SolveError::InvalidOptions(format!(
@@ -59,17 +85,28 @@ pub fn simulate_observed<S: OdeSystem, O: Observer>(
                 ))
             })?;
             let method = Rodas5P::new(n, time);
-            Run::new(method, StepController::rosenbrock(), options, n).solve(system, problem, observer)
+            Run::new(method, StepController::rosenbrock(), options, n).solve(
+                system,
+                problem,
+                (observer, sink),
+            )
         }
         Method::Auto => match stiff_support(system, problem.initial_state) {
             Ok(time) => {
                 let method = Auto::new(n, time);
-                Run::new(method, StepController::dopri5(), options, n).solve(system, problem, observer)
+                Run::new(method, StepController::dopri5(), options, n).solve(
+                    system,
+                    problem,
+                    (observer, sink),
+                )
             }
             // Without a Jacobian the stiff method cannot run: stay explicit (the stiffness
             // warning still tells the user).
-            Err(_) => Run::new(Dopri5::new(n), StepController::dopri5(), options, n)
-                .solve(system, problem, observer),
+            Err(_) => Run::new(Dopri5::new(n), StepController::dopri5(), options, n).solve(
+                system,
+                problem,
+                (observer, sink),
+            ),
         },
     }
 }
@@ -182,19 +219,18 @@ struct Run<'o, M: RungeKutta> {
     scratch_f: Vec<f64>,
 }
 
-/// The outputs collected so far.
-struct Recorder<'p> {
+/// The output times, how many are done, and the sink that takes them.
+struct Recorder<'p, K: OutputSink> {
     times: &'p [f64],
     next: usize,
-    solution_times: Vec<f64>,
-    states: Vec<f64>,
+    sink: &'p mut K,
 }
 
-impl Recorder<'_> {
-    fn record(&mut self, t: f64, y: &[f64]) {
-        self.solution_times.push(t);
-        self.states.extend_from_slice(y);
+impl<K: OutputSink> Recorder<'_, K> {
+    fn record(&mut self, t: f64, y: &[f64]) -> Result<(), SolveError> {
+        self.sink.record(t, y).map_err(|_| SolveError::Stopped { t })?;
         self.next += 1;
+        Ok(())
     }
 
     fn pending(&self) -> Option<f64> {
@@ -219,12 +255,12 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         }
     }
 
-    fn solve<S: OdeSystem, O: Observer>(
+    fn solve<S: OdeSystem, O: Observer, K: OutputSink>(
         mut self,
         system: &mut S,
         problem: &Problem<'_>,
-        observer: &mut O,
-    ) -> Result<Solution, SolveError> {
+        (observer, sink): (&mut O, &mut K),
+    ) -> Result<RunSummary, SolveError> {
         let n = problem.initial_state.len();
         let mut y = problem.initial_state.to_vec();
         let mut rhs = Rhs {
@@ -237,8 +273,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         let mut recorder = Recorder {
             times: &output_times,
             next: 0,
-            solution_times: Vec::with_capacity(output_times.len()),
-            states: Vec::with_capacity(output_times.len() * n),
+            sink,
         };
         let mut active_infusions: Vec<(usize, usize, f64)> = Vec::new();
         let mut next_event = 0;
@@ -264,7 +299,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             }
             rhs.infusing = !active_infusions.is_empty();
             while recorder.pending().is_some_and(|t_out| t_out <= t) {
-                recorder.record(t, &y);
+                recorder.record(t, &y)?;
             }
             if t >= problem.t_end {
                 break;
@@ -278,22 +313,19 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         }
         self.stats.rhs_evaluations = rhs.evaluations;
         self.count_linear_work();
-        Ok(Solution {
-            times: recorder.solution_times,
-            states: recorder.states,
-            state_count: n,
+        Ok(RunSummary {
             stats: self.stats,
             warnings: self.warnings,
         })
     }
 
     /// Integrates from `span.0` to `span.1` (exactly), recording outputs strictly inside.
-    fn segment<S: OdeSystem, O: Observer>(
+    fn segment<S: OdeSystem, O: Observer, K: OutputSink>(
         &mut self,
         rhs: &mut Rhs<'_, S>,
         span: (f64, f64),
         y: &mut [f64],
-        (recorder, observer): (&mut Recorder<'_>, &mut O),
+        (recorder, observer): (&mut Recorder<'_, K>, &mut O),
     ) -> Result<(), SolveError> {
         let (t0, t1) = span;
         self.stats.segments += 1;
@@ -335,7 +367,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
                     }
                     while let Some(t_out) = recorder.pending().filter(|&o| o < t1 && o <= t_new) {
                         self.method.interpolate((t_out - t) / h, &mut self.scratch_y);
-                        recorder.record(t_out, &self.scratch_y);
+                        recorder.record(t_out, &self.scratch_y)?;
                     }
                     if observer.wants_dense() {
                         observer.step(&DenseStep {

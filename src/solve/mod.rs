@@ -22,14 +22,16 @@ mod options;
 mod quadrature;
 mod rodas5p;
 mod rosenbrock;
+mod sink;
 mod tableau;
 
 pub use controller::{StepController, StepDecision};
 pub use events::{Crossing, EventFunctions, EventLocator, Extremum, Jump};
-pub use integrator::{simulate, simulate_observed};
+pub use integrator::{simulate, simulate_into, simulate_observed};
 pub use observer::{DenseStep, Interpolant, NoObserver, Observer};
 pub use options::{Method, SolverOptions, StepMode};
 pub use quadrature::WithQuadratures;
+pub use sink::{OutputSink, RunSummary, Stop};
 
 use crate::regimen::Event;
 
@@ -257,6 +259,12 @@ pub enum SolveError {
         states: String,
         /// What was seen (growth, no convergence).
         detail: String,
+    },
+    /// The output sink ended the run (see [`OutputSink::record`]); it holds the reason.
+    #[error("the output sink stopped the run at t = {t}")]
+    Stopped {
+        /// The output time the sink refused.
+        t: f64,
     },
 }
 
