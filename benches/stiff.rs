@@ -11,6 +11,9 @@
 //! rtol = atol = 1e-6): `persister/{dopri5,rodas5p,auto}`, to decide whether `auto` should be
 //! the default (compiled models get their own Jacobian separately).
 //!
+//! And the library's TMDD model (`tmdd/{dopri5,rodas5p,auto}`; goal: ≥ 50× fewer steps and ≥ 20×
+//! less time than DOPRI5).
+//!
 //! The steps and right-hand-side evaluations of each are printed once before timing.
 //! `python3 benches/ratios.py` prints the time ratios from the last run.
 #![allow(missing_docs, clippy::print_stderr)]
@@ -215,5 +218,46 @@ fn persister(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stiff, persister);
+/// The TMDD model of the library (`models/tmdd_mager_jusko2001.toml`, compiled from TOML with
+/// its symbolic Jacobian): 8 weekly 10 mg doses over 60 days, rtol 1e-6 (the case).
+fn tmdd(c: &mut Criterion) {
+    let text = std::fs::read_to_string("models/tmdd_mager_jusko2001.toml").expect("model");
+    let compiled = relapse::model::load(&text)
+        .expect("valid")
+        .compile(&[])
+        .expect("compiles");
+    let regimen = compiled
+        .regimens
+        .iter()
+        .find(|r| r.name == "weekly_10mg")
+        .expect("regimen");
+    let n = compiled.state_names.len();
+    let options = |method| {
+        let mut o = SolverOptions::new(n);
+        o.method = method;
+        o.rtol = 1e-6;
+        o.max_steps = 5_000_000;
+        o
+    };
+    let mut group = c.benchmark_group("tmdd");
+    group.sample_size(10);
+    for method in METHODS {
+        let s = compiled
+            .simulate(regimen, 60.0, &[60.0], &options(method))
+            .expect("solves");
+        report("tmdd weekly 10 mg", method, &s.stats);
+        group.bench_function(method.name(), |b| {
+            b.iter(|| {
+                black_box(
+                    compiled
+                        .simulate(regimen, 60.0, &[60.0], &options(method))
+                        .expect("solves"),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, stiff, persister, tmdd);
 criterion_main!(benches);
