@@ -111,6 +111,45 @@ pub struct Diagnostics {
     items: Vec<Diagnostic>,
 }
 
+/// Diagnostics collected up to `limit`: the last kept one says the list stops there, and
+/// [`Capped::count`] goes on counting, so a reader can stop early once [`Capped::full`].
+#[derive(Debug)]
+pub(crate) struct Capped {
+    /// The diagnostics kept (at most `limit`).
+    pub(crate) diagnostics: Diagnostics,
+    /// Every diagnostic pushed, kept or not.
+    pub(crate) count: usize,
+    limit: usize,
+}
+
+impl Capped {
+    /// An empty collection keeping at most `limit` diagnostics.
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            diagnostics: Diagnostics::new(),
+            count: 0,
+            limit,
+        }
+    }
+
+    /// Counts `d`, and keeps it while under the limit.
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        self.count += 1;
+        if self.count == self.limit {
+            let limit = self.limit;
+            self.diagnostics
+                .push(d.with_hint(format!("stopped after {limit} problems; fix these and run again")));
+        } else if self.count < self.limit {
+            self.diagnostics.push(d);
+        }
+    }
+
+    /// True once the limit is reached.
+    pub(crate) fn full(&self) -> bool {
+        self.count >= self.limit
+    }
+}
+
 impl Diagnostics {
     /// No diagnostics.
     pub fn new() -> Self {

@@ -9,7 +9,7 @@
 
 use csv::StringRecord;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Capped, Diagnostic, Diagnostics, Span};
 use crate::population::csv_text::{CsvText, overlong_line};
 
 /// Largest data file read, in bytes.
@@ -67,7 +67,7 @@ pub fn read_observations(text: &str) -> Result<Vec<ObservedRow>, Diagnostics> {
             ));
         }
     };
-    let mut sink = Sink::default();
+    let mut sink = Capped::new(MAX_REPORTED);
     let columns = read_header(&header, &mut sink, |f| file.locate(&header, f));
     let Some(columns) = columns.filter(|_| sink.count == 0) else {
         return Err(sink.diagnostics);
@@ -119,34 +119,10 @@ pub fn read_observations(text: &str) -> Result<Vec<ObservedRow>, Diagnostics> {
     }
 }
 
-/// Diagnostics collected up to [`MAX_REPORTED`].
-#[derive(Default)]
-struct Sink {
-    diagnostics: Diagnostics,
-    count: usize,
-}
-
-impl Sink {
-    fn push(&mut self, d: Diagnostic) {
-        self.count += 1;
-        if self.count == MAX_REPORTED {
-            self.diagnostics.push(d.with_hint(format!(
-                "stopped after {MAX_REPORTED} problems; fix these and run again"
-            )));
-        } else if self.count < MAX_REPORTED {
-            self.diagnostics.push(d);
-        }
-    }
-
-    fn full(&self) -> bool {
-        self.count >= MAX_REPORTED
-    }
-}
-
 /// Field index of each known column (`COLUMNS` order), if present.
 type Columns = [Option<usize>; 7];
 
-fn read_header(header: &StringRecord, sink: &mut Sink, locate: impl Fn(usize) -> Span) -> Option<Columns> {
+fn read_header(header: &StringRecord, sink: &mut Capped, locate: impl Fn(usize) -> Span) -> Option<Columns> {
     let mut columns: Columns = [None; 7];
     for (field, name) in header.iter().enumerate() {
         let span = locate(field);
@@ -208,7 +184,7 @@ impl Row<'_, '_> {
     }
 
     /// A number of column `k`: `Err(())` after reporting a bad or missing one.
-    fn number(&self, k: usize, required: bool, sink: &mut Sink) -> Result<Option<f64>, ()> {
+    fn number(&self, k: usize, required: bool, sink: &mut Capped) -> Result<Option<f64>, ()> {
         let Some((text, span)) = self.cell(k) else {
             return Ok(None);
         };
@@ -235,7 +211,7 @@ impl Row<'_, '_> {
         }
     }
 
-    fn read(&self, sink: &mut Sink) -> Option<ObservedRow> {
+    fn read(&self, sink: &mut Capped) -> Option<ObservedRow> {
         let time = self.number(0, true, sink);
         let value = self.number(1, true, sink);
         let lower = self.number(5, false, sink);

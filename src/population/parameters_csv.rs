@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use csv::StringRecord;
 
 use super::csv_text::{CsvText, overlong_line};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Capped, Diagnostic, Diagnostics, Span};
 
 /// Most patients (data rows) a parameters file may hold.
 pub const MAX_ROWS: usize = 10_000_000;
@@ -92,7 +92,7 @@ pub fn read_parameters_csv(text: &str, parameters: &[&str]) -> Result<ParameterT
             ));
         }
     };
-    let mut sink = Sink::default();
+    let mut sink = Capped::new(MAX_REPORTED);
     let Some(layout) = read_header(&header, parameters, &mut sink, |f| file.locate(&header, f)) else {
         return Err(sink.diagnostics);
     };
@@ -129,30 +129,6 @@ pub fn read_parameters_csv(text: &str, parameters: &[&str]) -> Result<ParameterT
     }
 }
 
-/// Diagnostics collected up to [`MAX_REPORTED`].
-#[derive(Default)]
-struct Sink {
-    diagnostics: Diagnostics,
-    count: usize,
-}
-
-impl Sink {
-    fn push(&mut self, d: Diagnostic) {
-        self.count += 1;
-        if self.count == MAX_REPORTED {
-            self.diagnostics.push(d.with_hint(format!(
-                "stopped after {MAX_REPORTED} problems; fix these and run again"
-            )));
-        } else if self.count < MAX_REPORTED {
-            self.diagnostics.push(d);
-        }
-    }
-
-    fn full(&self) -> bool {
-        self.count >= MAX_REPORTED
-    }
-}
-
 /// Column positions: the `id` column and `(column, model parameter)` for the others.
 struct Layout {
     id: usize,
@@ -163,7 +139,7 @@ struct Layout {
 fn read_header(
     header: &StringRecord,
     parameters: &[&str],
-    sink: &mut Sink,
+    sink: &mut Capped,
     locate: impl Fn(usize) -> Span,
 ) -> Option<Layout> {
     let before = sink.count;
@@ -227,7 +203,7 @@ struct Rows<'t> {
     layout: Layout,
     table: ParameterTable,
     first_line_of_id: HashMap<String, usize>,
-    sink: Sink,
+    sink: Capped,
 }
 
 impl Rows<'_> {
