@@ -9,9 +9,8 @@ use super::args::{CompareArgs, FigureArgs};
 use super::figure::{Context, check_figure, write_figure};
 use super::outputs::{self, Output};
 use super::overrides::{annotate, regimen_overrides};
-use super::provenance::run_provenance;
 use super::simulate::report_warnings;
-use super::{CliError, Prepared, prepare_with_source};
+use super::{CliError, Prepared, prepare_with_provenance};
 
 pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
     let planned: Vec<Output<'_>> = (args
@@ -30,9 +29,8 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
             compiled,
             regimens,
         },
-        source,
-    ) = prepare_with_source(&args.model, &args.solver)?;
-    let provenance = run_provenance(&source, &settings, &compiled);
+        provenance,
+    ) = prepare_with_provenance(&args.model, &args.solver)?;
     let watchlist = &compiled.monitor.watchlist;
     if watchlist.observable.is_none() && watchlist.exposures.is_empty() {
         return Err(CliError::Usage(format!(

@@ -13,10 +13,10 @@ use relapse::regimen::{EventKind, Regimen};
 
 use super::args::{FigureArgs, PlotArgs};
 pub(crate) use super::figure_extras::{DEFAULT_SIZE, Extras, shown_time_unit};
-use super::provenance::{image_metadata, run_provenance};
+use super::provenance::image_metadata;
 use super::settings::RunSettings;
 use super::simulate::{refuse_to_overwrite, report_warnings};
-use super::{CliError, Prepared, prepare_with_source};
+use super::{CliError, Prepared, prepare_with_provenance};
 
 /// Uniform points per curve, on top of every step end and both sides of every dose.
 pub(crate) const GRID_POINTS: usize = 1500;
@@ -35,9 +35,8 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
             compiled,
             regimens,
         },
-        source,
-    ) = prepare_with_source(&args.model, &args.solver)?;
-    let provenance = run_provenance(&source, &settings, &compiled);
+        provenance,
+    ) = prepare_with_provenance(&args.model, &args.solver)?;
     let context = Context {
         model: &model,
         compiled: &compiled,

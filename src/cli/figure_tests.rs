@@ -11,8 +11,7 @@ use relapse::plot::{Figure, Rect, layout};
 
 use super::{Context, build_figure};
 use crate::cli::args::{Cli, Command};
-use crate::cli::provenance::run_provenance;
-use crate::cli::{Prepared, prepare_with_source};
+use crate::cli::{Prepared, prepare_with_provenance};
 
 /// The figure `relapse plot MODEL` draws, with default flags.
 fn shipped_figure(model: &Path) -> Figure {
@@ -34,9 +33,8 @@ fn shipped_figure(model: &Path) -> Figure {
             compiled,
             regimens,
         },
-        source,
-    ) = prepare_with_source(&args.model, &args.solver).expect("a shipped model loads");
-    let provenance = run_provenance(&source, &settings, &compiled);
+        provenance,
+    ) = prepare_with_provenance(&args.model, &args.solver).expect("a shipped model loads");
     let context = Context {
         model: &model,
         compiled: &compiled,

@@ -177,6 +177,17 @@ pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliE
     prepare_with_source(path, solver).map(|(prepared, _)| prepared)
 }
 
+/// [`prepare`], also returning the run's provenance (from the model file's text and the
+/// resolved settings), for the outputs that record it.
+pub(crate) fn prepare_with_provenance(
+    path: &Path,
+    solver: &SolverArgs,
+) -> Result<(Prepared, relapse::export::RunProvenance), CliError> {
+    let (prepared, source) = prepare_with_source(path, solver)?;
+    let provenance = provenance::run_provenance(&source, &prepared.settings, &prepared.compiled);
+    Ok((prepared, provenance))
+}
+
 /// [`prepare`], also returning the model file's text (for locating later problems in it).
 pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(Prepared, String), CliError> {
     let source = match read_source(path) {

@@ -13,10 +13,10 @@ use relapse::report::{
 use super::args::ReportArgs;
 use super::figure::{Context, DEFAULT_SIZE, build_figure, check_figure, plot_error};
 use super::outputs::{self, Output};
-use super::provenance::{image_metadata, run_provenance};
+use super::provenance::image_metadata;
 use super::settings::RunSettings;
 use super::simulate::report_warnings;
-use super::{CliError, Prepared, prepare_with_source};
+use super::{CliError, Prepared, prepare_with_provenance};
 
 pub(crate) fn run(args: &ReportArgs) -> Result<(), CliError> {
     let early = (
@@ -36,9 +36,8 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), CliError> {
             compiled,
             regimens,
         },
-        source,
-    ) = prepare_with_source(&args.model, &args.solver)?;
-    let provenance = run_provenance(&source, &settings, &compiled);
+        provenance,
+    ) = prepare_with_provenance(&args.model, &args.solver)?;
     let context = Context {
         model: &model,
         compiled: &compiled,

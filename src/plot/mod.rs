@@ -33,6 +33,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 pub use layout::{Layout, MAX_PIXELS, MAX_SIDE, check_canvas};
+pub(crate) use metadata::xml_escape;
 pub use metadata::{ImageMetadata, embed_svg};
 pub use observed::Observation;
 pub use panel::{PanelLayout, TextBox};

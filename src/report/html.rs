@@ -2,23 +2,9 @@
 
 use std::fmt::Write;
 
-/// `text` safe as HTML element content or a quoted attribute value. Control characters other
-/// than tab and line breaks (not allowed in HTML) become U+FFFD.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// `text` safe as HTML element content or a quoted attribute value: the same escaping as XML
+/// (control characters other than tab and line breaks, not allowed in HTML, become U+FFFD).
+pub(super) use crate::plot::xml_escape as escape;
 
 /// A table with a header row; `numeric[i]` right-aligns column `i`.
 pub(super) fn table(out: &mut String, header: &[String], rows: &[Vec<String>], numeric: &[bool]) {
