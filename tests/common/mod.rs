@@ -58,3 +58,14 @@ pub fn shipped_models() -> Vec<PathBuf> {
     assert!(!models.is_empty());
     models
 }
+
+/// Asserts that a `relapse` run exited with status 0, showing its stderr otherwise.
+#[track_caller]
+pub fn assert_success(out: &std::process::Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
