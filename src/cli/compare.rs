@@ -30,7 +30,7 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
             regimens,
         },
         provenance,
-    ) = prepare_with_provenance(&args.model, &args.solver)?;
+    ) = prepare_with_provenance(&args.model, &args.solver, &[])?;
     let watchlist = &compiled.monitor.watchlist;
     if watchlist.observable.is_none() && watchlist.exposures.is_empty() {
         return Err(CliError::Usage(format!(

@@ -13,6 +13,7 @@ mod reader;
 mod regimen_parameters;
 mod regimens;
 mod sections;
+mod series;
 mod solver;
 mod steady_state;
 mod stream;
@@ -21,8 +22,9 @@ mod trace;
 
 pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
-pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
+pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec};
 pub use regimen_parameters::RegimenParameter;
+pub use series::SeriesSource;
 pub use stream::StreamError;
 pub use trace::Trace;
 
