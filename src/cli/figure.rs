@@ -300,7 +300,7 @@ fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log
         levels: selected
             .iter()
             .filter_map(|&o| {
-                outputs[o].target.map(|t| Level {
+                context.compiled.monitor.output_targets[o].map(|t| Level {
                     label: format!("target {}", outputs[o].name),
                     value: t,
                 })
