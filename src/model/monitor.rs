@@ -296,6 +296,12 @@ impl CompiledModel {
             output_times: &times,
         };
         let mut locator = EventLocator::new(self.watch_functions(), n + q);
+        let bounds = regimen.cycle_bounds(t_end);
+        if let Some(observable) = &self.monitor.watchlist.observable
+            && !bounds.is_empty()
+        {
+            locator = locator.with_windows(observable.value, bounds);
+        }
         let mut switching = super::switching::Switching::new(self, regimen, n + q, &mut locator);
         let solved = simulate_observed(&mut system, &problem, options, &mut switching);
         let dosing = switching.into_record();
@@ -320,6 +326,7 @@ impl CompiledModel {
             dose_starts: &starts,
             final_values: locator.last_values(),
             integrals: &final_state[n..],
+            cycles: locator.window_minima().map(|w| (w.bounds(), w.minima())),
         };
         let mut metrics = metrics::compute(&self.monitor.watchlist, &run);
         metrics.dosing = dosing;
