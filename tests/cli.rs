@@ -352,7 +352,7 @@ fn set_values_that_break_the_model_are_shown_in_the_file() {
         .code(2)
         .stderr(
             predicate::str::contains("error: division by zero: this divisor is always 0")
-                .and(predicate::str::contains("models/pk_oral_1cpt.toml:23:11")),
+                .and(predicate::str::contains("models/pk_oral_1cpt.toml:27:11")),
         );
 }
 
