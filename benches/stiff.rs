@@ -221,11 +221,14 @@ fn shipped(c: &mut Criterion) {
         let text = std::fs::read_to_string(&path).expect("model");
         let model = relapse::model::load(&text).expect("valid");
         let compiled = model.compile(&[]).expect("compiles");
-        let measure_all = |method| {
+        let measure_all = |method| -> Result<relapse::solve::SolverStats, String> {
             let (options, t_end) = model_options(&model, method);
             let mut total = relapse::solve::SolverStats::default();
             for regimen in &compiled.regimens {
-                let s = compiled.measure(regimen, t_end, &options).expect("solves").stats;
+                let s = compiled
+                    .measure(regimen, t_end, &options)
+                    .map_err(|e| format!("regimen `{}`: {e}", regimen.name))?
+                    .stats;
                 total.accepted_steps += s.accepted_steps;
                 total.implicit_steps += s.implicit_steps;
                 total.rejected_steps += s.rejected_steps;
@@ -234,10 +237,18 @@ fn shipped(c: &mut Criterion) {
                 total.factorisations += s.factorisations;
                 total.method_switches += s.method_switches;
             }
-            total
+            Ok(total)
         };
         for method in METHODS {
-            report(&format!("shipped {name}"), method, &measure_all(method));
+            // A method that cannot solve the model (Rodas5P at a singular Jacobian) is reported
+            // and not timed: the better fixed method is then the other one.
+            match measure_all(method) {
+                Ok(stats) => report(&format!("shipped {name}"), method, &stats),
+                Err(e) => {
+                    eprintln!("shipped {name} {}: fails: {e}", method.name());
+                    continue;
+                }
+            }
             group.bench_function(format!("{name}/{}", method.name()), |b| {
                 b.iter(|| black_box(measure_all(method)))
             });

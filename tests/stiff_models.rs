@@ -143,3 +143,32 @@ fn tmdd_under_auto_matches_dopri5_with_fifty_times_fewer_steps() {
     );
     assert!(ratio >= 50.0, "{ratio}");
 }
+
+#[test]
+fn a_jacobian_singular_at_the_start_stops_rodas5p_with_its_entry_and_auto_steps_past_it() {
+    // de Pillis 2005 at t = 0 has L = 0, so D = d / (1 + s (T/L)^l) is 0 (finite) while its
+    // derivative in T is inf/inf = NaN: the stiff method cannot use that Jacobian. Rodas5P says
+    // which entry; auto stays explicit there (and may switch later) and agrees with DOPRI5.
+    let m = load("models/depillis2005_nk_cd8.toml");
+    let n = m.state_names.len();
+    let e = m
+        .measure(&m.regimens[0], 40.0, &tight(Method::Rodas5P, n))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the Jacobian entry ∂(dT/dt)/∂T is NaN at t = 0") && e.contains("--method auto"),
+        "{e}"
+    );
+    for regimen in &m.regimens {
+        let run = |method| {
+            m.measure(regimen, 40.0, &tight(method, n))
+                .unwrap()
+                .metrics
+                .observable
+                .unwrap()
+        };
+        let (auto, reference) = (run(Method::Auto), run(Method::Dopri5));
+        close(auto.final_value, reference.final_value, "final tumour burden");
+        close(auto.nadir.value, reference.nadir.value, "nadir");
+    }
+}

@@ -79,7 +79,7 @@ pub fn simulate_into<S: OdeSystem, O: Observer, K: OutputSink>(
             (observer, sink),
         ),
         Method::Rodas5P => {
-            let time = stiff_support(system, problem.initial_state).map_err(|missing| {
+            let time = stiff_support(system, 0.0, problem.initial_state).map_err(|missing| {
                 SolveError::InvalidOptions(format!(
                     "method `rodas5p` needs {missing}, which this model does not provide; use method `dopri5` (or `auto`, which stays explicit without it)"
                 ))
@@ -91,35 +91,28 @@ pub fn simulate_into<S: OdeSystem, O: Observer, K: OutputSink>(
                 (observer, sink),
             )
         }
-        Method::Auto => match stiff_support(system, problem.initial_state) {
-            Ok(time) => {
-                let method = Auto::new(n, time);
-                Run::new(method, StepController::dopri5(), options, n).solve(
-                    system,
-                    problem,
-                    (observer, sink),
-                )
-            }
-            // Without a Jacobian the stiff method cannot run: stay explicit (the stiffness
-            // warning still tells the user).
-            Err(_) => Run::new(Dopri5::new(n), StepController::dopri5(), options, n).solve(
-                system,
-                problem,
-                (observer, sink),
-            ),
-        },
+        // The stiff half is built (and the Jacobian probed) only if the stiffness test fires.
+        Method::Auto => Run::new(Auto::new(n), StepController::dopri5(), options, n).solve(
+            system,
+            problem,
+            (observer, sink),
+        ),
     }
 }
 
 /// How the Rosenbrock method can treat `system`, or what it lacks: the Jacobian ∂f/∂y is
 /// required; ∂f/∂t is used if available, taken as zero if the system says it is autonomous,
-/// and otherwise missing (no finite differences). Probed once at (0, y₀).
-fn stiff_support<S: OdeSystem>(system: &mut S, y0: &[f64]) -> Result<TimeDependence, &'static str> {
-    let n = y0.len();
-    if !system.jacobian(0.0, y0, &mut vec![0.0; n * n]) {
+/// and otherwise missing (no finite differences). Probed once, at `(t, y)`.
+pub(super) fn stiff_support<S: OdeSystem>(
+    system: &mut S,
+    t: f64,
+    y: &[f64],
+) -> Result<TimeDependence, &'static str> {
+    let n = y.len();
+    if !system.jacobian(t, y, &mut vec![0.0; n * n]) {
         return Err("the Jacobian ∂f/∂y");
     }
-    if system.time_partial(0.0, y0, &mut vec![0.0; n]) {
+    if system.time_partial(t, y, &mut vec![0.0; n]) {
         Ok(TimeDependence::Partial)
     } else if system.is_autonomous() {
         Ok(TimeDependence::Autonomous)
@@ -381,12 +374,15 @@ impl<'o, M: RungeKutta> Run<'o, M> {
                     }
                     y.copy_from_slice(self.method.y_new());
                     check_derivative(rhs, t_new, self.method.k_start())?;
-                    self.test_stiffness(t_new, h);
+                    self.test_stiffness(rhs, (t_new, h), y);
                     t = t_new;
                     h = self.switch_back(next_h).min(self.options.max_step);
                 }
                 StepDecision::Reject { retry_h } => {
                     self.stats.rejected_steps += 1;
+                    if let Some(entry) = self.method.non_finite_jacobian() {
+                        return Err(non_finite_jacobian(rhs, t, entry));
+                    }
                     if !finite && matches!(self.options.mode, StepMode::Fixed(_)) {
                         return Err(non_finite_state(rhs, t, self.method.y_new()));
                     }
@@ -550,7 +546,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         (100.0 * h).min(h1).min(max_step)
     }
 
-    fn test_stiffness(&mut self, t: f64, h: f64) {
+    fn test_stiffness<S: OdeSystem>(&mut self, rhs: &mut Rhs<'_, S>, (t, h): (f64, f64), y: &[f64]) {
         // A switching method tests every step: the test only reads the stages, so the steps
         // stay DOPRI5's until it fires, and a stiff problem is handed over within STIFF_VERDICTS
         // steps instead of up to STIFFNESS_TEST_INTERVAL.
@@ -564,7 +560,7 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             self.non_stiff_count = 0;
             self.stiff_count += 1;
             if self.stiff_count == STIFF_VERDICTS {
-                if let Some(controller) = self.method.switch_to_stiff() {
+                if let Some(controller) = self.method.switch_to_stiff(&mut *rhs.system, t, y) {
                     // The step size carries over; the controller's history does not.
                     self.controller = controller;
                     self.stats.method_switches += 1;
@@ -615,6 +611,25 @@ fn check_derivative<S: OdeSystem>(rhs: &Rhs<'_, S>, t: f64, f: &[f64]) -> Result
 
 /// The failure for a state that became non-finite in a step from `t`: a model state's first;
 /// for a carried integral, NaN means its integrand was NaN inside the step, ±inf an overflow.
+/// The error for a non-finite Jacobian entry (row, column, value; column n is ∂f/∂t) at `t`.
+fn non_finite_jacobian<S: OdeSystem>(
+    rhs: &Rhs<'_, S>,
+    t: f64,
+    (row, column, value): (usize, usize, f64),
+) -> SolveError {
+    let n = rhs.system.dimension();
+    SolveError::NonFiniteJacobian {
+        t,
+        row: rhs.system.state_name(row),
+        column: if column == n {
+            "t".to_string()
+        } else {
+            rhs.system.state_name(column)
+        },
+        value,
+    }
+}
+
 fn non_finite_state<S: OdeSystem>(rhs: &Rhs<'_, S>, t: f64, y_new: &[f64]) -> SolveError {
     let i = y_new.iter().position(|v| !v.is_finite()).unwrap_or(0);
     let name = rhs.system.state_name(i);

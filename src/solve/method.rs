@@ -113,6 +113,11 @@ pub(crate) trait RungeKutta: super::observer::Interpolant {
     fn is_implicit(&self) -> bool {
         false
     }
+    /// The non-finite entry (row, column, value; column n is ∂f/∂t) of the Jacobian the
+    /// last attempt used, if any: an implicit method cannot step past it.
+    fn non_finite_jacobian(&self) -> Option<(usize, usize, f64)> {
+        None
+    }
     /// Jacobian evaluations and LU factorisations so far.
     fn linear_work(&self) -> LinearWork {
         LinearWork::default()
@@ -124,7 +129,14 @@ pub(crate) trait RungeKutta: super::observer::Interpolant {
     /// Called when the stiffness test has fired repeatedly. A method that can hand over to a
     /// stiff method (automatic switching) does so and returns the controller for it; the
     /// default cannot (and the run warns instead).
-    fn switch_to_stiff(&mut self) -> Option<StepController> {
+    /// `system` is at `(t, y)` (the end of the last accepted step), where a stiff method built
+    /// now probes for the Jacobian it needs.
+    fn switch_to_stiff<S: OdeSystem>(
+        &mut self,
+        _system: &mut S,
+        _t: f64,
+        _y: &[f64],
+    ) -> Option<StepController> {
         None
     }
     /// Called after each accepted step with the proposed next step `h`: a switching method

@@ -177,6 +177,21 @@ pub enum SolveError {
         /// The non-finite value.
         value: f64,
     },
+    /// The stiff method met a Jacobian entry that is NaN or infinite (a formula singular at
+    /// the current state, while the right-hand side itself is finite).
+    #[error(
+        "the Jacobian entry ∂(d{row}/dt)/∂{column} is {value} at t = {t}: the equation of `{row}` is singular there (e.g. x^p at x = 0 or ∞) although d{row}/dt is finite, so the stiff method cannot take a step; use --method auto (it stays explicit where the Jacobian is not finite) or dopri5"
+    )]
+    NonFiniteJacobian {
+        /// Time.
+        t: f64,
+        /// The state whose derivative is differentiated.
+        row: String,
+        /// The state (or `t`) it is differentiated by.
+        column: String,
+        /// The non-finite entry.
+        value: f64,
+    },
     /// A carried integral (an AUC) overflowed.
     #[error("the integral (AUC) of {integrand} became {value} at t = {t}; check the scale of {integrand}")]
     NonFiniteIntegral {

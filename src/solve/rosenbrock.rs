@@ -78,6 +78,32 @@ impl<L: LinearSolver> Rodas5P<L> {
         self.jacobian_current = true;
     }
 
+    /// The first non-finite entry of the last Jacobian, as (row, column, value); column n
+    /// stands for ∂f/∂t. A formula singular at the current state (x^p at x = 0 or ∞, say)
+    /// can have a finite right-hand side and a NaN derivative there.
+    pub(crate) fn non_finite_entry(&self) -> Option<(usize, usize, f64)> {
+        let n = self.f0.len();
+        if let Some(i) = self.jac.iter().position(|v| !v.is_finite()) {
+            return Some((i / n, i % n, self.jac[i]));
+        }
+        if self.time == TimeDependence::Partial {
+            let i = self.dfdt.iter().position(|v| !v.is_finite())?;
+            return Some((i, n, self.dfdt[i]));
+        }
+        None
+    }
+
+    /// Whether ∂f/∂y (and ∂f/∂t) of `system` are finite at `(t, y)`; evaluates them into this
+    /// method's buffers (the next step evaluates them again).
+    pub(crate) fn jacobian_finite_at<S: OdeSystem>(&mut self, system: &mut S, t: f64, y: &[f64]) -> bool {
+        system.jacobian(t, y, &mut self.jac);
+        if self.time == TimeDependence::Partial {
+            system.time_partial(t, y, &mut self.dfdt);
+        }
+        self.jacobian_current = false;
+        self.non_finite_entry().is_none()
+    }
+
     /// The (infinity-)norm bound ‖J‖∞ over the first `controlled` states of the last Jacobian:
     /// an upper bound on its spectral radius (the quadrature rows and columns add only zero
     /// eigenvalues).
@@ -121,6 +147,11 @@ impl<L: LinearSolver> RungeKutta for Rodas5P<L> {
     ) -> f64 {
         let (t, h) = step;
         self.update_jacobian(rhs, t, y);
+        if self.non_finite_entry().is_some() {
+            // No step size helps: the run reports the entry (see `non_finite_jacobian`).
+            self.y_new.iter_mut().for_each(|v| *v = f64::NAN);
+            return f64::NAN;
+        }
         self.work.factorisations += 1;
         if !self.linear.factorise(1.0 / (h * GAMMA), &self.jac) {
             // 1/(hγ) is an eigenvalue of J (fast growth): a smaller step makes E regular.
@@ -189,6 +220,14 @@ impl<L: LinearSolver> RungeKutta for Rodas5P<L> {
 
     fn is_implicit(&self) -> bool {
         true
+    }
+
+    fn non_finite_jacobian(&self) -> Option<(usize, usize, f64)> {
+        if self.jacobian_current {
+            self.non_finite_entry()
+        } else {
+            None
+        }
     }
 
     fn linear_work(&self) -> LinearWork {
