@@ -62,6 +62,8 @@ pub struct PanelLayout {
     pub leaders: Vec<[(i32, i32); 2]>,
     /// The curves as drawn: polylines of pixels.
     pub curves: Vec<Vec<(i32, i32)>>,
+    /// Shaded areas as drawn (the bands of a population figure): closed outlines of pixels.
+    pub areas: Vec<Vec<(i32, i32)>>,
 }
 
 /// What to draw a panel with.
@@ -503,6 +505,7 @@ fn finish<DB: DrawingBackend>(
             })
             .collect(),
         curves: plan.curves.into_iter().flat_map(|c| c.pixels).collect(),
+        areas: Vec::new(),
     })
 }
 
