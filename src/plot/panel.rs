@@ -56,6 +56,8 @@ pub struct PanelLayout {
     pub plot: Rect,
     /// The legend box, if there is a legend.
     pub legend: Option<Rect>,
+    /// The legend's entries, in order (labels that found no place beside the data among them).
+    pub entries: Vec<String>,
     /// Level and marker labels.
     pub labels: Vec<TextBox>,
     /// Leader lines from markers to labels moved away from them.
@@ -495,6 +497,11 @@ fn finish<DB: DrawingBackend>(
     Ok(PanelLayout {
         plot: plan.plot,
         legend: plan.legend,
+        entries: if plan.legend.is_some() {
+            plan.entries.iter().map(|e| e.label.clone()).collect()
+        } else {
+            Vec::new()
+        },
         leaders: plan.labels.iter().filter_map(|l| l.leader).collect(),
         labels: plan
             .labels

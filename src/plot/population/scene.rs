@@ -320,6 +320,11 @@ fn finish<DB: DrawingBackend>(
         layout: PanelLayout {
             plot: texts.plot,
             legend: legend.map(|l| l.0),
+            entries: if legend.is_some() {
+                texts.entries.iter().map(|e| e.label.clone()).collect()
+            } else {
+                Vec::new()
+            },
             leaders: texts.labels.iter().filter_map(|l| l.leader).collect(),
             labels: texts
                 .labels
