@@ -14,6 +14,10 @@
 //! And the library's TMDD model (`tmdd/{dopri5,rodas5p,auto}`; goal: ≥ 50× fewer steps and ≥ 20×
 //! less time than DOPRI5).
 //!
+//! And every shipped model (`shipped/<model>/{dopri5,rodas5p,auto}`): all its regimens measured
+//! as `compare` does (metrics observer on), with the model's own [solver] tolerances and t_end;
+//! goal: `auto` within 10 % of the faster fixed method on every model.
+//!
 //! The steps and right-hand-side evaluations of each are printed once before timing.
 //! `python3 benches/ratios.py` prints the time ratios from the last run.
 #![allow(missing_docs, clippy::print_stderr)]
@@ -188,5 +192,59 @@ fn tmdd(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stiff, persister, tmdd);
+/// Solver options from a model's `[solver]` section (what `relapse compare MODEL --method M`
+/// uses without flags).
+fn model_options(model: &relapse::model::Model, method: Method) -> (SolverOptions, f64) {
+    let n = model.states.len();
+    let mut o = SolverOptions::new(n);
+    o.method = method;
+    o.rtol = model.solver.rtol.unwrap_or(o.rtol);
+    if let Some(atol) = &model.solver.atol {
+        o.atol = atol.to_vec(n);
+    }
+    o.max_steps = model.solver.max_steps.unwrap_or(o.max_steps);
+    (o, model.solver.t_end.expect("shipped models set t_end"))
+}
+
+/// Every shipped model's regimens under each method, as `compare` runs them.
+fn shipped(c: &mut Criterion) {
+    let mut paths: Vec<_> = std::fs::read_dir("models")
+        .expect("models/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    let mut group = c.benchmark_group("shipped");
+    group.sample_size(10);
+    for path in paths {
+        let name = path.file_stem().expect("name").to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).expect("model");
+        let model = relapse::model::load(&text).expect("valid");
+        let compiled = model.compile(&[]).expect("compiles");
+        let measure_all = |method| {
+            let (options, t_end) = model_options(&model, method);
+            let mut total = relapse::solve::SolverStats::default();
+            for regimen in &compiled.regimens {
+                let s = compiled.measure(regimen, t_end, &options).expect("solves").stats;
+                total.accepted_steps += s.accepted_steps;
+                total.implicit_steps += s.implicit_steps;
+                total.rejected_steps += s.rejected_steps;
+                total.rhs_evaluations += s.rhs_evaluations;
+                total.jacobian_evaluations += s.jacobian_evaluations;
+                total.factorisations += s.factorisations;
+                total.method_switches += s.method_switches;
+            }
+            total
+        };
+        for method in METHODS {
+            report(&format!("shipped {name}"), method, &measure_all(method));
+            group.bench_function(format!("{name}/{}", method.name()), |b| {
+                b.iter(|| black_box(measure_all(method)))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, stiff, persister, tmdd, shipped);
 criterion_main!(benches);

@@ -17,6 +17,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod atomic;
+pub(crate) mod csv_text;
 pub mod diagnostic;
 pub mod export;
 pub mod expr;

@@ -9,8 +9,8 @@
 
 use csv::StringRecord;
 
+use crate::csv_text::{self, CsvText};
 use crate::diagnostic::{Capped, Diagnostic, Diagnostics, Span};
-use crate::population::csv_text::{CsvText, overlong_line};
 
 /// Largest data file read, in bytes.
 pub const MAX_BYTES: u64 = 16 << 20;
@@ -46,27 +46,13 @@ pub struct ObservedRow {
 
 /// Reads a data file's text; every bad row and cell is reported.
 pub fn read_observations(text: &str) -> Result<Vec<ObservedRow>, Diagnostics> {
-    let single = |d: Diagnostic| {
-        let mut all = Diagnostics::new();
-        all.push(d);
-        all
-    };
-    if let Some(d) = overlong_line(text, MAX_LINE_BYTES) {
-        return Err(single(d));
-    }
-    let file = CsvText::new(text);
-    let mut records = file.records_with_comments();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(single(file.error(&e))),
-        None => {
-            return Err(single(
-                Diagnostic::error(Span::new(0, 0), "the data file is empty").with_hint(
-                    "expected a header row such as `time,value,regimen`, then one row per measurement",
-                ),
-            ));
-        }
-    };
+    let empty = Diagnostic::error(Span::new(0, 0), "the data file is empty")
+        .with_hint("expected a header row such as `time,value,regimen`, then one row per measurement");
+    let csv_text::Opened {
+        file,
+        header,
+        records,
+    } = csv_text::open(text, MAX_LINE_BYTES, true, empty)?;
     let mut sink = Capped::new(MAX_REPORTED);
     let columns = read_header(&header, &mut sink, |f| file.locate(&header, f));
     let Some(columns) = columns.filter(|_| sink.count == 0) else {

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::compile;
+use common::{bisect, compile};
 use relapse::model::CompiledModel;
 use relapse::regimen::adaptive::DosingRecord;
 use relapse::solve::SolverOptions;
@@ -51,19 +51,6 @@ fn run(m: &CompiledModel, regimen: usize, t_end: f64) -> DosingRecord {
         .unwrap()
         .metrics
         .dosing
-}
-
-fn bisect(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> f64 {
-    let fa = f(a);
-    for _ in 0..200 {
-        let c = 0.5 * (a + b);
-        if (f(c) > 0.0) == (fa > 0.0) {
-            a = c;
-        } else {
-            b = c;
-        }
-    }
-    0.5 * (a + b)
 }
 
 /// The switching times (time, new value) and doses (given, skipped) from the closed form.

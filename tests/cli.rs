@@ -352,6 +352,66 @@ fn set_values_that_break_the_model_are_shown_in_the_file() {
         .code(2)
         .stderr(
             predicate::str::contains("error: division by zero: this divisor is always 0")
-                .and(predicate::str::contains("models/pk_oral_1cpt.toml:23:11")),
+                .and(predicate::str::contains("models/pk_oral_1cpt.toml:27:11")),
+        );
+}
+
+/// The rows of a `simulate` CSV: header names and one vector of cells per row.
+fn csv_rows(stdout: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = String::from_utf8(stdout.to_vec()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn outputs_may_name_states_and_derived_values() {
+    // The shipped model without its Ag and Ac output columns: Ag and Ac are then only states,
+    // C only a derived value (in mg/L) besides the output C (in ng/mL).
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("pk.toml");
+    let text = std::fs::read_to_string("models/pk_oral_1cpt.toml")
+        .unwrap()
+        .replace("Ag = \"Ag\"\nAc = \"Ac\"\n", "")
+        .replace("C = \"Ac / V\"", "conc = \"Ac / V\"")
+        .replace("expr = \"C * 1000\"", "expr = \"conc * 1000\"");
+    std::fs::write(&model, text).unwrap();
+    let run = |path: &std::path::Path, outputs: &str| {
+        let out = relapse()
+            .arg("simulate")
+            .arg(path)
+            .args(["--regimen", "daily", "--outputs", outputs])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        csv_rows(&out.stdout)
+    };
+    let (header, rows) = run(&model, "Ac,conc,C");
+    assert_eq!(header, ["regimen", "time", "Ac", "conc", "C"]);
+    // Reference: the shipped model's own Ac output column, on the same steps (adding outputs
+    // does not change the integration), so the cells are identical text.
+    let (_, reference) = run(std::path::Path::new("models/pk_oral_1cpt.toml"), "Ac,C");
+    assert_eq!(rows.len(), reference.len());
+    for (row, reference) in rows.iter().zip(&reference) {
+        assert_eq!(row[2], reference[2], "Ac at t = {}", row[1]);
+        assert_eq!(row[4], reference[3], "C at t = {}", row[1]);
+        // conc = Ac / V in mg/L, C = 1000·conc in ng/mL: equal up to one rounding each.
+        let (conc, c): (f64, f64) = (row[3].parse().unwrap(), row[4].parse().unwrap());
+        assert!((1000.0 * conc - c).abs() <= 1e-12 * c.abs(), "{conc} vs {c}");
+    }
+    // A misspelt name lists every name that may be asked for.
+    relapse()
+        .arg("simulate")
+        .arg(&model)
+        .args(["--outputs", "conk"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("unknown output `conk`; did you mean `conc`?").and(
+                predicate::str::contains("outputs, states and derived values: C, Ag, Ac, conc"),
+            ),
         );
 }

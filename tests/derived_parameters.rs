@@ -67,38 +67,23 @@ fn set_on_a_derived_name_says_what_it_is_derived_from() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bolus.toml");
     std::fs::write(&path, BOLUS).unwrap();
-    let out = relapse()
-        .args([
-            "simulate",
-            path.to_str().unwrap(),
-            "--t-end",
-            "1",
-            "--set",
-            "ke=0.4",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Runs `simulate --set SET` on the model at `path` and returns its stderr; it must fail.
+    let refused = |set: &str| {
+        let out = relapse()
+            .args(["simulate", path.to_str().unwrap(), "--t-end", "1", "--set", set])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = refused("ke=0.4");
     assert!(
         stderr.contains("`ke` is a derived parameter, computed from `CL` and `V`"),
         "{stderr}"
     );
     let with_derived = BOLUS.replace("[equations]", "[derived]\nksyn = \"ke * V\"\n[equations]");
     std::fs::write(&path, with_derived).unwrap();
-    let out = relapse()
-        .args([
-            "simulate",
-            path.to_str().unwrap(),
-            "--t-end",
-            "1",
-            "--set",
-            "ksyn=1",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused("ksyn=1");
     assert!(
         stderr.contains("`ksyn` is a derived value ([derived]), computed from `ke` and `V`"),
         "{stderr}"

@@ -9,7 +9,10 @@
 
 mod common;
 
-use common::{assert_close, relapse};
+use std::path::Path;
+use std::process::Output;
+
+use common::{assert_close, assert_success, relapse};
 
 const HOURS: &str = "tests/fixtures/hours_regrowth.toml";
 
@@ -24,6 +27,17 @@ fn relapse_hours() -> f64 {
         if f(mid) < 0.0 { lo = mid } else { hi = mid }
     }
     0.5 * (lo + hi)
+}
+
+/// Runs `plot` of the hours fixture with observed data `data`, writing `out`.
+fn plot_data(data: &Path, out: &Path) -> Output {
+    relapse()
+        .args(["plot", HOURS, "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
 }
 
 /// The text content of every `<text>` element of an SVG file.
@@ -43,12 +57,7 @@ fn compare_shows_a_model_in_hours_in_days() {
         .args(["compare", HOURS, "--time-unit", "day", "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["time_unit"], "day");
     assert_eq!(doc["t_end"], 100.0);
@@ -95,12 +104,7 @@ fn a_plot_in_hours_shown_in_days_has_a_day_axis_and_relapse_label() {
         .arg(&svg)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
     assert!(texts.iter().any(|t| t == "time [day]"), "{texts:?}");
     // 2000 h = 83.3 days, labelled to the day.
@@ -148,12 +152,7 @@ fn panels_draw_the_requested_series_and_refuse_unknown_names() {
         .arg(&svg)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
     // Two series with different units: no unit on the axis; one series: its unit.
     assert!(texts.iter().any(|t| t == "A, N"), "{texts:?}");
@@ -247,23 +246,12 @@ fn data_points_are_drawn_on_their_panels() {
             .arg(&svg)
             .output()
             .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         std::fs::read_to_string(&svg).unwrap().matches("<circle").count()
     };
     let late = dir.path().join("late.csv");
     std::fs::write(&late, "time,value\n5000,1e9\n6000,1e9\n").unwrap();
-    let out = relapse()
-        .args(["plot", HOURS, "--data"])
-        .arg(&late)
-        .arg("--out")
-        .arg(dir.path().join("l.svg"))
-        .output()
-        .unwrap();
+    let out = plot_data(&late, &dir.path().join("l.svg"));
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -281,12 +269,7 @@ fn data_points_are_drawn_on_their_panels() {
         .arg(dir.path().join("p.png"))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
@@ -298,13 +281,7 @@ fn bad_data_rows_are_all_located() {
         "time,value,regimen,output\n0,1e9,bolus,\nx,2,bolus,\n5,,bolus,\n6,3,bolsu,\n7,3,bolus,Z\n",
     )
     .unwrap();
-    let out = relapse()
-        .args(["plot", HOURS, "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path().join("x.svg"))
-        .output()
-        .unwrap();
+    let out = plot_data(&data, &dir.path().join("x.svg"));
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let name = data.display().to_string();
@@ -318,13 +295,7 @@ fn bad_data_rows_are_all_located() {
     assert!(stderr.contains("empty `value`"), "{stderr}");
     // CSV problems stop before the model checks; fix them and the model checks report theirs.
     std::fs::write(&data, "time,value,regimen,output\n6,3,bolsu,\n7,3,bolus,Z\n").unwrap();
-    let out = relapse()
-        .args(["plot", HOURS, "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path().join("x.svg"))
-        .output()
-        .unwrap();
+    let out = plot_data(&data, &dir.path().join("x.svg"));
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -356,12 +327,7 @@ fn the_shipped_data_set_plots() {
         .arg(dir.path().join("h.svg"))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 /// Hostile measurements (NaN, ±inf, 1e308, ≤ 0 on a log axis, reversed or infinite error

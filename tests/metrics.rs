@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{assert_close, compile};
+use common::{assert_close, bisect, compile};
 use relapse::metrics::{RegimenMetrics, RelapseStatus};
 use relapse::model::CompiledModel;
 use relapse::solve::SolverOptions;
@@ -25,20 +25,6 @@ fn measure(m: &CompiledModel, regimen: usize, t_end: f64) -> RegimenMetrics {
     options.rtol = 1e-10;
     options.atol = vec![1e-14; n];
     m.measure(&m.regimens[regimen], t_end, &options).unwrap().metrics
-}
-
-/// Root of `f` in [a, b] by bisection to machine precision (the test's own reference solver).
-fn bisect(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> f64 {
-    let fa = f(a);
-    for _ in 0..200 {
-        let c = 0.5 * (a + b);
-        if (f(c) > 0.0) == (fa > 0.0) {
-            a = c;
-        } else {
-            b = c;
-        }
-    }
-    0.5 * (a + b)
 }
 
 const STEIN: &str = r#"

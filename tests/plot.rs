@@ -190,3 +190,28 @@ fn relapse_labels_come_from_the_model() {
     let text = render("");
     assert!(text.contains("relapse threshold") && text.contains("detection limit"));
 }
+
+#[test]
+fn outputs_may_name_states_and_derived_values() {
+    // Pr is a state and E a derived value of the hibernation model, neither an [outputs]
+    // column: the exposure panel shows both (axis title and legend), ticks without rounding
+    // noise (Pr and E lie in 0..1, so the linear axis has ticks at multiples of 0.2).
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("pr.svg");
+    relapse()
+        .args([
+            "plot",
+            "models/hibernation_rigi.toml",
+            "--outputs",
+            "Pr,E",
+            "--out",
+        ])
+        .arg(&svg)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for expected in ["Pr, E", "no treatment: Pr", "no treatment: E", "0.6"] {
+        assert!(text.contains(&svg_text(expected)), "{expected} missing");
+    }
+    assert!(!text.contains("0000000001"), "a tick label with rounding noise");
+}

@@ -380,7 +380,7 @@ fn output_panel(run: &Bounded, traces: &[Trace], selected: &[usize], log_y: bool
         levels: selected
             .iter()
             .filter_map(|&o| {
-                outputs[o].target.map(|value| Level {
+                run.compiled.monitor.output_targets[o].map(|value| Level {
                     label: format!("target {}", outputs[o].name),
                     value,
                 })

@@ -176,6 +176,9 @@ pub(crate) struct CompareArgs {
     /// Also write the overlay of relapse curves here (.png or .svg).
     #[arg(long, value_name = "FILE")]
     pub(crate) plot: Option<PathBuf>,
+    /// Also write the observable's nadir in every protocol cycle here (CSV, e.g. cycle_nadirs.csv).
+    #[arg(long, value_name = "FILE.csv")]
+    pub(crate) cycle_nadirs: Option<PathBuf>,
     /// Show times (table columns, JSON, CSV and the figure) in this unit; needs a known model time_unit.
     #[arg(long, value_enum, value_name = "UNIT")]
     pub(crate) time_unit: Option<TimeUnitArg>,

@@ -17,11 +17,20 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         .plot
         .iter()
         .map(|path| Output::Figure { flag: "--plot", path }))
+    .chain(args.cycle_nadirs.iter().map(|path| Output::Data {
+        flag: "--cycle-nadirs",
+        path,
+    }))
     .chain(args.out.iter().map(|path| Output::Data { flag: "--out", path }))
     .collect();
     let mut reserved = outputs::reserve(&args.model, &planned)?;
-    // The data output is planned last; a figure's reservation is held until the end.
+    // The data outputs are planned last; a figure's reservation is held until the end.
     let out = if args.out.is_some() { reserved.pop() } else { None };
+    let nadirs_out = if args.cycle_nadirs.is_some() {
+        reserved.pop()
+    } else {
+        None
+    };
     let (
         Prepared {
             model,
@@ -30,8 +39,14 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
             regimens,
         },
         provenance,
-    ) = prepare_with_provenance(&args.model, &args.solver)?;
+    ) = prepare_with_provenance(&args.model, &args.solver, &[])?;
     let watchlist = &compiled.monitor.watchlist;
+    if args.cycle_nadirs.is_some() && watchlist.observable.is_none() {
+        return Err(CliError::Usage(format!(
+            "`--cycle-nadirs`: `{}` has no [relapse] observable to take nadirs of",
+            args.model.display()
+        )));
+    }
     if watchlist.observable.is_none() && watchlist.exposures.is_empty() {
         return Err(CliError::Usage(format!(
             "`{}` has no [relapse] section and no output with `exposure = true`: nothing to compare",
@@ -106,6 +121,9 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), CliError> {
         format,
         &overrides,
     );
+    if let Some(file) = nadirs_out {
+        file.write(relapse::export::cycle_nadirs_csv(&results).as_bytes())?;
+    }
     outputs::write_or_print(out, text.as_bytes())
 }
 

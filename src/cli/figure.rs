@@ -36,7 +36,11 @@ pub(crate) fn run(args: &PlotArgs) -> Result<(), CliError> {
             regimens,
         },
         provenance,
-    ) = prepare_with_provenance(&args.model, &args.solver)?;
+    ) = prepare_with_provenance(
+        &args.model,
+        &args.solver,
+        args.figure.outputs.as_deref().unwrap_or_default(),
+    )?;
     let context = Context {
         model: &model,
         compiled: &compiled,
@@ -240,10 +244,11 @@ pub(crate) fn selected_outputs(model: &Model, names: Option<&[String]>) -> Resul
         Some(names) => names
             .iter()
             .map(|n| {
-                model.outputs.iter().position(|o| &o.name == n).ok_or_else(|| {
-                    let all: Vec<&str> = model.outputs.iter().map(|o| o.name.as_str()).collect();
-                    CliError::Usage(format!("unknown output `{n}`; outputs: {}", all.join(", ")))
-                })
+                model
+                    .outputs
+                    .iter()
+                    .position(|o| &o.name == n)
+                    .ok_or_else(|| super::simulate::unknown_series("output", n, model))
             })
             .collect(),
         None => {
@@ -295,7 +300,7 @@ fn output_panel(context: &Context<'_>, traces: &[Trace], selected: &[usize], log
         levels: selected
             .iter()
             .filter_map(|&o| {
-                outputs[o].target.map(|t| Level {
+                context.compiled.monitor.output_targets[o].map(|t| Level {
                     label: format!("target {}", outputs[o].name),
                     value: t,
                 })

@@ -35,7 +35,7 @@ fn shipped_figure(model: &Path) -> Figure {
             regimens,
         },
         provenance,
-    ) = prepare_with_provenance(&args.model, &args.solver).expect("a shipped model loads");
+    ) = prepare_with_provenance(&args.model, &args.solver, &[]).expect("a shipped model loads");
     let context = Context {
         model: &model,
         compiled: &compiled,

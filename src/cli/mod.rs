@@ -175,8 +175,10 @@ pub(crate) struct Prepared {
 }
 
 /// Loads, resolves and compiles the model at `path`, printing any diagnostics to stderr.
-pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliError> {
-    prepare_with_source(path, solver).map(|(prepared, _)| prepared)
+/// States and derived values named in `series` (an `--outputs` list) become outputs of the
+/// model, so they can be selected like `[outputs]` columns.
+pub(crate) fn prepare(path: &Path, solver: &SolverArgs, series: &[String]) -> Result<Prepared, CliError> {
+    prepare_with_source(path, solver, series).map(|(prepared, _)| prepared)
 }
 
 /// [`prepare`], also returning the run's provenance (from the model file's text and the
@@ -184,14 +186,19 @@ pub(crate) fn prepare(path: &Path, solver: &SolverArgs) -> Result<Prepared, CliE
 pub(crate) fn prepare_with_provenance(
     path: &Path,
     solver: &SolverArgs,
+    series: &[String],
 ) -> Result<(Prepared, relapse::export::RunProvenance), CliError> {
-    let (prepared, source) = prepare_with_source(path, solver)?;
+    let (prepared, source) = prepare_with_source(path, solver, series)?;
     let provenance = provenance::run_provenance(&source, &prepared.settings, &prepared.compiled);
     Ok((prepared, provenance))
 }
 
 /// [`prepare`], also returning the model file's text (for locating later problems in it).
-pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(Prepared, String), CliError> {
+pub(crate) fn prepare_with_source(
+    path: &Path,
+    solver: &SolverArgs,
+    series: &[String],
+) -> Result<(Prepared, String), CliError> {
     let source = match read_source(path) {
         Ok(source) => source,
         Err(SourceError::Io(e)) => return Err(e),
@@ -200,7 +207,7 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
             return Err(CliError::InvalidModel);
         }
     };
-    let (model, validated) = match model::load_compiled(&source) {
+    let (mut model, validated) = match model::load_compiled(&source) {
         Ok(loaded) => loaded,
         Err(diagnostics) => {
             print_diagnostics(path, &source, &diagnostics)?;
@@ -213,8 +220,10 @@ pub(crate) fn prepare_with_source(path: &Path, solver: &SolverArgs) -> Result<(P
         print_diagnostics(path, &source, &warnings)?;
     }
     let settings = settings::resolve(&model, solver)?;
-    // The compile that validated the model is the one to run unless `--set` changes values.
-    let compiled = if settings.overrides.is_empty() {
+    let exposed = model.expose_series(series);
+    // The compile that validated the model is the one to run unless `--set` changes values or
+    // states and derived values were added as outputs.
+    let compiled = if settings.overrides.is_empty() && !exposed {
         Ok(validated)
     } else {
         model.compile(&settings.overrides)

@@ -3,7 +3,7 @@
 //! copy of the model whose outputs are exactly the series, so states and derived values need
 //! no separate machinery.
 
-use relapse::model::{AxisScale, MAX_PANELS, MAX_SERIES, Model, Output, PanelSpec, SeriesSource, Trace};
+use relapse::model::{AxisScale, MAX_PANELS, MAX_SERIES, Model, PanelSpec, Trace};
 use relapse::plot::{Curve, Panel};
 
 use super::CliError;
@@ -87,31 +87,19 @@ fn distinct_series(specs: &[PanelSpec]) -> Vec<&str> {
 /// `model` with its outputs replaced by `series` (and no relapse, exposure or population
 /// sections, which a panel does not need).
 fn series_model(model: &Model, series: &[&str]) -> Result<Model, CliError> {
-    let mut outputs = Vec::with_capacity(series.len());
-    for &name in series {
-        let (expr, unit) = match model.series_source(name) {
-            Some(SeriesSource::Output(i)) => (model.outputs[i].expr.clone(), model.outputs[i].unit.clone()),
-            Some(SeriesSource::State(i)) => (parse_name(name)?, model.states[i].unit.clone()),
-            Some(SeriesSource::Derived(_)) => (parse_name(name)?, None),
-            None => return Err(CliError::Usage(format!("unknown series `{name}`"))),
-        };
-        outputs.push(Output {
-            name: name.to_string(),
-            expr,
-            unit,
-            exposure: false,
-            target: None,
-        });
-    }
+    let outputs = series
+        .iter()
+        .map(|&name| {
+            model
+                .series_output(name)
+                .ok_or_else(|| CliError::Usage(format!("unknown series `{name}`")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut copy = model.clone();
     copy.outputs = outputs;
     copy.relapse = None;
     copy.population = None;
     Ok(copy)
-}
-
-fn parse_name(name: &str) -> Result<relapse::expr::Expr, CliError> {
-    relapse::expr::parse(name).map_err(|e| CliError::Usage(format!("series `{name}`: {}", e.message)))
 }
 
 /// One trace per regimen with the values of every series of `specs` (columns in

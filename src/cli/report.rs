@@ -37,7 +37,11 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), CliError> {
             regimens,
         },
         provenance,
-    ) = prepare_with_provenance(&args.model, &args.solver)?;
+    ) = prepare_with_provenance(
+        &args.model,
+        &args.solver,
+        args.figure.outputs.as_deref().unwrap_or_default(),
+    )?;
     let context = Context {
         model: &model,
         compiled: &compiled,

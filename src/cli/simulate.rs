@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use relapse::export::TrajectoryWriter;
-use relapse::model::{CompiledModel, StreamError};
+use relapse::model::{CompiledModel, Model, StreamError};
 use relapse::regimen::Regimen;
 use relapse::solve::SolverWarning;
 
@@ -22,12 +22,16 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         .collect();
     let out = outputs::reserve(&args.model, &planned)?.pop();
     let Prepared {
+        model,
         settings,
         compiled,
         regimens,
-        ..
-    } = prepare(&args.model, &args.solver)?;
-    let columns = select_columns(&compiled, args.outputs.as_deref())?;
+    } = prepare(
+        &args.model,
+        &args.solver,
+        args.outputs.as_deref().unwrap_or_default(),
+    )?;
+    let columns = select_columns(&model, &compiled, args.outputs.as_deref())?;
     let names: Vec<String> = columns
         .iter()
         .map(|&i| compiled.output_names[i].clone())
@@ -173,7 +177,13 @@ pub(crate) fn select_regimens(compiled: &CompiledModel, names: &[String]) -> Res
         .collect()
 }
 
-fn select_columns(compiled: &CompiledModel, wanted: Option<&[String]>) -> Result<Vec<usize>, CliError> {
+/// The output columns named by `--outputs` (outputs, states or derived values, which
+/// [`prepare`] made outputs), else every output.
+fn select_columns(
+    model: &Model,
+    compiled: &CompiledModel,
+    wanted: Option<&[String]>,
+) -> Result<Vec<usize>, CliError> {
     let Some(wanted) = wanted else {
         return Ok((0..compiled.output_names.len()).collect());
     };
@@ -184,16 +194,19 @@ fn select_columns(compiled: &CompiledModel, wanted: Option<&[String]>) -> Result
                 .output_names
                 .iter()
                 .position(|o| o == name)
-                .ok_or_else(|| {
-                    let hint =
-                        relapse::suggest::closest(name, compiled.output_names.iter().map(String::as_str))
-                            .map(|s| format!("did you mean `{s}`? "))
-                            .unwrap_or_default();
-                    CliError::Usage(format!(
-                        "unknown output `{name}`; {hint}outputs: {}",
-                        compiled.output_names.join(", ")
-                    ))
-                })
+                .ok_or_else(|| unknown_series("output", name, model))
         })
         .collect()
+}
+
+/// The usage error for `--outputs NAME` naming no output, state or derived value of `model`.
+pub(crate) fn unknown_series(what: &str, name: &str, model: &Model) -> CliError {
+    let names = model.series_names();
+    let hint = relapse::suggest::closest(name, names.iter().copied())
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    CliError::Usage(format!(
+        "unknown {what} `{name}`; {hint}outputs, states and derived values: {}",
+        names.join(", ")
+    ))
 }

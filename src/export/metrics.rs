@@ -303,6 +303,13 @@ fn json_document(report: &MetricsReport<'_>) -> Value {
                     "log10_depth": num(o.log10_depth),
                     "final_value": num(o.final_value),
                     "auc": num(o.auc),
+                    "cycle_nadirs": o.cycle_nadirs.iter().map(|c| json!({
+                        "cycle": c.cycle,
+                        "start": num(c.start),
+                        "end": num(c.end),
+                        "value": num(c.nadir.value),
+                        "time": num(c.nadir.time),
+                    })).collect::<Vec<Value>>(),
                 });
                 merge(&mut entry, fields);
             }

@@ -1,6 +1,7 @@
 //! Exporters: pure functions from results to bytes (or text). The CLI decides where they go.
 
 mod csv;
+mod cycle_nadirs;
 mod metrics;
 mod population;
 mod provenance;
@@ -8,6 +9,7 @@ mod survival_summary;
 mod tidy;
 
 pub use csv::{OutputTable, TrajectoryWriter, trajectory_csv};
+pub use cycle_nadirs::{CYCLE_NADIR_COLUMNS, cycle_nadirs_csv};
 pub use metrics::{MetricsFormat, MetricsReport, metrics_table, render_metrics, render_metrics_with};
 pub use population::{
     BANDS_HEADER, PatientColumns, PatientRow, band_row, outcome_from_cells, trajectory_header,

@@ -1,8 +1,8 @@
 //! From an observed run to [`RegimenMetrics`].
 
 use super::{
-    Detection, ExposureMetrics, ExposureWatch, ObservableMetrics, ObservableWatch, RegimenMetrics,
-    RelapseStatus, TimedValue, Watchlist,
+    CycleNadir, Detection, ExposureMetrics, ExposureWatch, ObservableMetrics, ObservableWatch,
+    RegimenMetrics, RelapseStatus, TimedValue, Watchlist,
 };
 use crate::solve::{Crossing, Extremum, Jump};
 
@@ -29,6 +29,9 @@ pub struct RegimenRun<'a> {
     pub final_values: &'a [f64],
     /// Integrals at t_end.
     pub integrals: &'a [f64],
+    /// Cycle bounds and the observable's minimum between each pair of them, if the regimen has
+    /// cycles.
+    pub cycles: Option<(&'a [f64], &'a [Extremum])>,
 }
 
 /// Computes the metrics of one run.
@@ -58,7 +61,28 @@ fn observable(w: &ObservableWatch, run: &RegimenRun<'_>) -> ObservableMetrics {
         log10_depth: depth.log10(),
         final_value: run.final_values[w.value],
         auc: run.integrals[w.integral],
+        cycle_nadirs: cycle_nadirs(run),
     }
+}
+
+fn cycle_nadirs(run: &RegimenRun<'_>) -> Vec<CycleNadir> {
+    let Some((bounds, minima)) = run.cycles else {
+        return Vec::new();
+    };
+    bounds
+        .windows(2)
+        .zip(minima)
+        .zip(1..)
+        .map(|((span, low), cycle)| CycleNadir {
+            cycle,
+            start: span[0],
+            end: span[1],
+            nadir: TimedValue {
+                value: low.value,
+                time: low.time,
+            },
+        })
+        .collect()
 }
 
 /// The first upward crossing after a downward one (starting below counts as a response).

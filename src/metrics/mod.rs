@@ -131,6 +131,21 @@ pub struct ObservableMetrics {
     pub final_value: f64,
     /// ∫₀^t_end observable dt.
     pub auc: f64,
+    /// The nadir within each protocol cycle (regimens with `cycle` doses; else empty).
+    pub cycle_nadirs: Vec<CycleNadir>,
+}
+
+/// The observable's minimum within one cycle of a protocol, [start, end).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CycleNadir {
+    /// Cycle number, from 1.
+    pub cycle: u32,
+    /// Start of the cycle (time units).
+    pub start: f64,
+    /// End of the cycle: the next cycle's start, or t_end for a cycle cut short.
+    pub end: f64,
+    /// The minimum and when it occurs.
+    pub nadir: TimedValue,
 }
 
 /// One exposure output's metrics.

@@ -14,6 +14,11 @@ impl RegimenMetrics {
             scale(&mut o.nadir.time);
             o.relapse_time.iter_mut().for_each(scale);
             scale(&mut o.auc);
+            for c in &mut o.cycle_nadirs {
+                scale(&mut c.start);
+                scale(&mut c.end);
+                scale(&mut c.nadir.time);
+            }
             if let Some(d) = &mut o.detection {
                 scale(&mut d.time_below);
                 d.first_below.iter_mut().for_each(scale);
@@ -38,7 +43,7 @@ impl RegimenMetrics {
 #[cfg(test)]
 mod tests {
     use crate::metrics::{
-        Detection, ExposureMetrics, ObservableMetrics, RegimenMetrics, RelapseStatus, TimedValue,
+        CycleNadir, Detection, ExposureMetrics, ObservableMetrics, RegimenMetrics, RelapseStatus, TimedValue,
     };
 
     /// Hours to days (factor 1/24) on numbers that are multiples of 24, so the expected values
@@ -64,6 +69,15 @@ mod tests {
                 log10_depth: -0.3,
                 final_value: 7.0,
                 auc: 2400.0,
+                cycle_nadirs: vec![CycleNadir {
+                    cycle: 2,
+                    start: 504.0,
+                    end: 1008.0,
+                    nadir: TimedValue {
+                        value: 0.5,
+                        time: 720.0,
+                    },
+                }],
             }),
             delay_vs_baseline: Some(-24.0),
             exposures: vec![ExposureMetrics {
@@ -90,6 +104,9 @@ mod tests {
             (3.0, Some(1.0), Some(4.0))
         );
         assert_eq!((o.depth_of_response, o.final_value), (0.5, 7.0));
+        let c = o.cycle_nadirs[0];
+        assert_eq!((c.cycle, c.start, c.end), (2, 21.0, 42.0));
+        assert_eq!((c.nadir.value, c.nadir.time), (0.5, 30.0));
         assert_eq!(m.delay_vs_baseline, Some(-1.0));
         let e = &m.exposures[0];
         assert_eq!((e.cmax.value, e.cmax.time, e.auc), (3.0, 0.5, 20.0));

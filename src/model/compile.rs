@@ -172,6 +172,7 @@ impl Model {
             regimens.push(Regimen::untreated());
         }
         let rule_roots = super::switching::compile_rules(&mut c, &self.regimens, &mut regimens, &full);
+        let levels = c.levels(self, &constants);
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
@@ -194,7 +195,8 @@ impl Model {
             outputs: &output_roots[..self.outputs.len()],
             observable,
         };
-        let monitor = monitor::build(self, &mut graph, &roots, initial_value).map_err(too_large)?;
+        let monitor =
+            monitor::build(self, &mut graph, &roots, (&levels, initial_value)).map_err(too_large)?;
         let integrand_roots = monitor.integrand_roots.clone();
         let derivatives = Arc::new(Derivatives::new(graph, equations, integrand_roots, n));
         Ok(CompiledModel {
@@ -258,7 +260,7 @@ impl Compiler<'_> {
             scope.forbid(
                 &s.name,
                 format!(
-                    "`{}` is a state; initial values and dose quantities may use parameters only",
+                    "`{}` is a state; initial values, dose quantities, thresholds and targets may use parameters only",
                     s.name
                 ),
             );
@@ -267,14 +269,14 @@ impl Compiler<'_> {
             scope.forbid(
                 &d.name,
                 format!(
-                    "`{}` is a derived value; initial values and dose quantities may use parameters only",
+                    "`{}` is a derived value; initial values, dose quantities, thresholds and targets may use parameters only",
                     d.name
                 ),
             );
         }
         scope.forbid(
             "t",
-            "initial values and dose quantities are fixed numbers; they cannot depend on `t`",
+            "initial values, dose quantities, thresholds and targets are fixed numbers; they cannot depend on `t`",
         );
         scope
     }
@@ -398,6 +400,30 @@ impl Compiler<'_> {
             return None;
         }
         Some(x)
+    }
+
+    /// The relapse threshold, detection limit and output targets folded over the parameters;
+    /// each must be a finite number.
+    fn levels(&mut self, model: &Model, scope: &Scope) -> monitor::Levels {
+        let finite = (
+            "must be a finite number",
+            (|x: f64| x.is_finite()) as fn(f64) -> bool,
+        );
+        let mut fold =
+            |expr: Option<&Expr>, what: &str| expr.and_then(|e| self.quantity(e, scope, what, finite));
+        let relapse = model.relapse.as_ref();
+        monitor::Levels {
+            threshold: fold(relapse.and_then(|r| r.threshold.as_ref()), "`threshold`"),
+            detection_limit: fold(
+                relapse.and_then(|r| r.detection_limit.as_ref()),
+                "`detection_limit`",
+            ),
+            targets: model
+                .outputs
+                .iter()
+                .map(|o| fold(o.target.as_ref(), &format!("the `target` of output `{}`", o.name)))
+                .collect(),
+        }
     }
 
     fn dose(&mut self, d: &DoseSpec, scope: &Scope) -> Option<Dose> {

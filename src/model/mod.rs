@@ -13,6 +13,7 @@ mod reader;
 mod regimen_parameters;
 mod regimens;
 mod sections;
+mod series;
 mod solver;
 mod steady_state;
 mod stream;
@@ -21,8 +22,9 @@ mod trace;
 
 pub use compile::{CompiledModel, Engine, ModelSystem, NonFiniteOutput, ParameterOverride};
 pub use monitor::{Integrands, Measurement, Monitor, WatchFunctions};
-pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec, SeriesSource};
+pub use plot_section::{AxisScale, MAX_PANELS, MAX_SERIES, PanelSpec, PlotSpec};
 pub use regimen_parameters::RegimenParameter;
+pub use series::SeriesSource;
 pub use stream::StreamError;
 pub use trace::Trace;
 
@@ -88,8 +90,8 @@ pub struct Output {
     pub unit: Option<String>,
     /// True for drug concentrations (exposure metrics and plot panel).
     pub exposure: bool,
-    /// Optional target concentration for time-above-target.
-    pub target: Option<f64>,
+    /// Optional target concentration for time-above-target: an expression of parameters.
+    pub target: Option<Expr>,
 }
 
 /// Absolute tolerance: one default plus per-state values.
@@ -203,10 +205,11 @@ pub struct RelapseSpec {
     pub name: Option<String>,
     /// Unit for tables and axes.
     pub unit: Option<String>,
-    /// Relapse threshold; default: the observable at t = 0 before any dose.
-    pub threshold: Option<f64>,
-    /// Detection limit, if any.
-    pub detection_limit: Option<f64>,
+    /// Relapse threshold, an expression of parameters (folded per run and per regimen);
+    /// default: the observable at t = 0 before any dose.
+    pub threshold: Option<Expr>,
+    /// Detection limit, if any: an expression of parameters.
+    pub detection_limit: Option<Expr>,
     /// Label of the threshold line in figures; default [`RelapseSpec::DEFAULT_THRESHOLD_LABEL`].
     pub threshold_label: Option<String>,
     /// Label of the detection-limit line in figures; default
@@ -311,15 +314,28 @@ pub fn load_compiled(source: &str) -> Result<(Model, CompiledModel), Diagnostics
 }
 
 impl Model {
-    /// Every expression in the model: derived parameters, initial values, derived values, equations, outputs, the
-    /// relapse observable and dose quantities.
+    /// Every expression in the model: derived parameters, initial values, derived values,
+    /// equations, outputs and their targets, the relapse observable and levels, dose quantities
+    /// and the crossings of adaptive rules.
     fn expressions(&self) -> Vec<&Expr> {
         let mut all: Vec<&Expr> = self.states.iter().map(|s| &s.initial).collect();
         all.extend(self.parameters.iter().filter_map(|p| p.expr.as_ref()));
         all.extend(self.derived.iter().map(|d| &d.expr));
         all.extend(&self.equations);
         all.extend(self.outputs.iter().map(|o| &o.expr));
-        all.extend(self.relapse.iter().map(|r| &r.observable));
+        all.extend(self.outputs.iter().filter_map(|o| o.target.as_ref()));
+        if let Some(r) = &self.relapse {
+            all.push(&r.observable);
+            all.extend(r.threshold.iter().chain(&r.detection_limit));
+        }
+        for rule in self
+            .regimens
+            .iter()
+            .filter_map(|r| r.adaptive.as_ref())
+            .flat_map(|a| &a.rules)
+        {
+            all.extend([&rule.left, &rule.right]);
+        }
         for dose in self.regimens.iter().flat_map(|r| &r.doses) {
             all.push(&dose.amount);
             all.extend(dose.lag.iter().chain(&dose.bioavailability));

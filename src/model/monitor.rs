@@ -17,6 +17,8 @@ use crate::solve::{
 pub struct Monitor {
     /// Where each metric's inputs are.
     pub watchlist: Watchlist,
+    /// Every output's `target` folded with this run's parameters, in output order.
+    pub output_targets: Vec<Option<f64>>,
     /// Watched functions of (t, y, infusion rates).
     watch: Program,
     /// Integrands of (t, y).
@@ -39,6 +41,18 @@ pub(super) struct Roots<'a> {
     pub(super) equations: &'a [NodeId],
     pub(super) outputs: &'a [NodeId],
     pub(super) observable: Option<NodeId>,
+}
+
+/// The levels a run is watched against, folded from the model's parameter expressions with
+/// the run's parameter values (so `--set` and a regimen's `parameters` move them).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Levels {
+    /// `[relapse] threshold`, if given.
+    pub(super) threshold: Option<f64>,
+    /// `[relapse] detection_limit`, if given.
+    pub(super) detection_limit: Option<f64>,
+    /// Each output's `target`, in output order.
+    pub(super) targets: Vec<Option<f64>>,
 }
 
 struct Builder<'g> {
@@ -78,7 +92,7 @@ pub(super) fn build(
     model: &Model,
     graph: &mut Graph,
     roots: &Roots<'_>,
-    initial_value: Option<f64>,
+    (levels, initial_value): (&Levels, Option<f64>),
 ) -> Result<Monitor, ProgramTooLarge> {
     let n = model.states.len();
     // dy/dt including infusions: the rates are inputs n..2n of the watch program.
@@ -97,7 +111,7 @@ pub(super) fn build(
     };
     let observable = match (&model.relapse, roots.observable, initial_value) {
         (Some(spec), Some(obs), Some(initial_value)) => {
-            let threshold = spec.threshold.unwrap_or(initial_value);
+            let threshold = levels.threshold.unwrap_or(initial_value);
             let name = spec.name.clone().unwrap_or_else(|| "tumour burden".to_string());
             Some(ObservableWatch {
                 integral: b.integrate(obs, format!("the [relapse] observable `{name}`")),
@@ -106,9 +120,9 @@ pub(super) fn build(
                 value: b.watch(obs),
                 above_threshold: b.distance(obs, threshold),
                 slope: b.slope(obs),
-                above_detection: spec.detection_limit.map(|limit| b.distance(obs, limit)),
+                above_detection: levels.detection_limit.map(|limit| b.distance(obs, limit)),
                 threshold,
-                detection_limit: spec.detection_limit,
+                detection_limit: levels.detection_limit,
                 initial_value,
             })
         }
@@ -118,13 +132,14 @@ pub(super) fn build(
         .outputs
         .iter()
         .zip(roots.outputs)
-        .filter(|(o, _)| o.exposure)
-        .map(|(o, &node)| ExposureWatch {
+        .zip(&levels.targets)
+        .filter(|((o, _), _)| o.exposure)
+        .map(|((o, &node), &target)| ExposureWatch {
             name: o.name.clone(),
             unit: o.unit.clone(),
             value: b.watch(node),
             slope: b.slope(node),
-            above_target: o.target.map(|target| (b.distance(node, target), target)),
+            above_target: target.map(|target| (b.distance(node, target), target)),
             integral: b.integrate(node, format!("output `{}`", o.name)),
         })
         .collect();
@@ -133,6 +148,7 @@ pub(super) fn build(
             observable,
             exposures,
         },
+        output_targets: levels.targets.clone(),
         watch: Program::compile(b.graph, &b.watch, 2 * n)?,
         integrands: Program::compile(b.graph, &b.integrands, n)?,
         integrand_names: b.integrand_names,
@@ -280,6 +296,12 @@ impl CompiledModel {
             output_times: &times,
         };
         let mut locator = EventLocator::new(self.watch_functions(), n + q);
+        let bounds = regimen.cycle_bounds(t_end);
+        if let Some(observable) = &self.monitor.watchlist.observable
+            && !bounds.is_empty()
+        {
+            locator = locator.with_windows(observable.value, bounds);
+        }
         let mut switching = super::switching::Switching::new(self, regimen, n + q, &mut locator);
         let solved = simulate_observed(&mut system, &problem, options, &mut switching);
         let dosing = switching.into_record();
@@ -304,6 +326,7 @@ impl CompiledModel {
             dose_starts: &starts,
             final_values: locator.last_values(),
             integrals: &final_state[n..],
+            cycles: locator.window_minima().map(|w| (w.bounds(), w.minima())),
         };
         let mut metrics = metrics::compute(&self.monitor.watchlist, &run);
         metrics.dosing = dosing;

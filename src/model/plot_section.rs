@@ -14,7 +14,8 @@
 use toml::de::DeValue;
 
 use super::reader::{Reader, Value, span_of};
-use super::{Derived, Model, Output, StateVariable};
+use super::series::series_source;
+use super::{Derived, Output, StateVariable};
 use crate::diagnostic::{Diagnostic, Span};
 
 /// Most extra panels in one figure: each needs 40 px of plotting height at least, and a
@@ -64,60 +65,6 @@ pub struct PlotSpec {
     pub width: Option<u32>,
     /// Canvas height in pixels, unless `--height` is given.
     pub height: Option<u32>,
-}
-
-/// What a series name refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeriesSource {
-    /// The output of this index.
-    Output(usize),
-    /// The state of this index.
-    State(usize),
-    /// The derived value of this index.
-    Derived(usize),
-}
-
-impl Model {
-    /// What the series `name` of a panel refers to: an output, else a state, else a derived
-    /// value.
-    pub fn series_source(&self, name: &str) -> Option<SeriesSource> {
-        series_source(&self.outputs, &self.states, &self.derived, name)
-    }
-
-    /// Every name a panel may show (outputs, states, derived values), for suggestions.
-    pub fn series_names(&self) -> Vec<&str> {
-        let outputs = self.outputs.iter().map(|o| o.name.as_str());
-        let states = self.states.iter().map(|s| s.name.as_str());
-        outputs
-            .chain(states)
-            .chain(self.derived.iter().map(|d| d.name.as_str()))
-            .collect()
-    }
-}
-
-fn series_source(
-    outputs: &[Output],
-    states: &[StateVariable],
-    derived: &[Derived],
-    name: &str,
-) -> Option<SeriesSource> {
-    let output = outputs
-        .iter()
-        .position(|o| o.name == name)
-        .map(SeriesSource::Output);
-    let state = || {
-        states
-            .iter()
-            .position(|s| s.name == name)
-            .map(SeriesSource::State)
-    };
-    let derived = || {
-        derived
-            .iter()
-            .position(|d| d.name == name)
-            .map(SeriesSource::Derived)
-    };
-    output.or_else(state).or_else(derived)
 }
 
 /// The names a model offers to `[plot]`.

@@ -424,7 +424,7 @@ fn read_output(reader: &mut Reader<'_>, name: &str, value: &Value<'_>) -> Option
             .get("exposure")
             .and_then(|v| reader.boolean(v, "`exposure`"))
             .unwrap_or(false);
-        target = table.get("target").and_then(|v| reader.number(v, "`target`"));
+        target = table.get("target").and_then(|v| reader.expression(v, "`target`"));
     }
     let expr = reader.expression(v, &format!("output `{name}`"))?;
     Some(Output {

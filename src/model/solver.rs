@@ -181,10 +181,10 @@ pub(super) fn read_relapse(reader: &mut Reader<'_>, section: Option<&Value<'_>>)
     let unit = table.get("unit").and_then(|v| reader.string(v, "`unit`"));
     let threshold = table
         .get("threshold")
-        .and_then(|v| reader.number(v, "`threshold`"));
+        .and_then(|v| reader.expression(v, "`threshold`"));
     let detection_limit = table
         .get("detection_limit")
-        .and_then(|v| reader.number(v, "`detection_limit`"));
+        .and_then(|v| reader.expression(v, "`detection_limit`"));
     let threshold_label = table
         .get("threshold_label")
         .and_then(|v| reader.string(v, "`threshold_label`"));

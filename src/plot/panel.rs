@@ -23,6 +23,7 @@ use super::placement::{
     Avoid, Occupancy, Painter, Rect, free_spot, least_covered, place_label, place_level_label,
 };
 use super::strokes::bitmap_pieces;
+use super::ticks::span_labeller;
 use super::{Marker, Panel, PlotError};
 
 /// Font size of marker labels.
@@ -522,22 +523,23 @@ fn draw_mesh<DB: DrawingBackend>(
     axis: &Axis,
 ) -> Result<(), PlotError> {
     let log_y = axis.log;
-    let y_format = move |v: &f64| {
-        if log_y {
-            decade_label(*v)
-        } else {
-            crate::export::format_float(*v)
-        }
-    };
+    // plotters picks the linear ticks (at most this many labels); they are sums of a step, so
+    // they are labelled with the decimals the step needs, not as computed (0.6000000000000001).
+    const LINEAR_Y_LABELS: usize = 6;
+    const X_LABELS: usize = 10;
+    let linear = span_labeller(axis.bottom, axis.top, LINEAR_Y_LABELS);
+    let y_format = move |v: &f64| if log_y { decade_label(*v) } else { linear(v) };
+    let x_format = span_labeller(0.0, spec.t_end, X_LABELS);
     chart
         .configure_mesh()
         .x_desc(spec.x_label)
-        .x_label_formatter(&|v| crate::export::format_float(*v))
+        .x_labels(X_LABELS)
+        .x_label_formatter(&x_format)
         .y_desc(spec.panel.y_label.as_str())
         .y_labels(if log_y {
             ((axis.top - axis.bottom) as usize + 1).clamp(2, 12)
         } else {
-            6
+            LINEAR_Y_LABELS
         })
         .y_label_formatter(&y_format)
         .axis_desc_style(("sans-serif", 18))

@@ -133,6 +133,13 @@ pub(super) fn tick_labeller(ticks: &[f64]) -> impl Fn(&f64) -> String + use<> {
     }
 }
 
+/// Labels for ticks that a plotting library places in `low..=high`, at most `count` of them:
+/// [`tick_labeller`] for the finest spacing they can have.
+pub(super) fn span_labeller(low: f64, high: f64, count: usize) -> impl Fn(&f64) -> String + use<> {
+    let spacing = (high - low) / count.max(1) as f64;
+    tick_labeller(&[low, low + spacing])
+}
+
 /// Indices of the labels to keep, left to right, so that none overlaps the previous kept one:
 /// `labels` are (centre, width) in pixels, in increasing order of centre; `gap` pixels are
 /// left between neighbours.
@@ -197,6 +204,17 @@ mod tests {
         assert_eq!(short_number(5000.0 / 1e-304), "5e307");
         assert_eq!(short_number(-2.5e-7), "-2.5e-7");
         assert_eq!(short_number(123_456.0), "123500");
+    }
+
+    #[test]
+    fn library_ticks_are_labelled_without_rounding_noise() {
+        // 3 × 0.2 is 0.6000000000000001 in binary; an axis over 0..1.2 with 6 labels shows 0.6.
+        let label = span_labeller(0.0, 1.2, 6);
+        assert_eq!(label(&(3.0 * 0.2)), "0.6");
+        assert_eq!(label(&0.25), "0.25");
+        assert_eq!(label(&1.0), "1");
+        // A time axis to 365 days with 10 labels: whole numbers.
+        assert_eq!(span_labeller(0.0, 365.0, 10)(&(7.0 * 50.0)), "350");
     }
 
     #[test]

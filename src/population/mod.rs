@@ -2,7 +2,6 @@
 //! per patient, so a patient is the same in every run, shard and regimen), and reading an
 //! existing population from a `--parameters` CSV file.
 
-pub(crate) mod csv_text;
 mod parameters_csv;
 mod patients;
 mod sampling;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use csv::StringRecord;
 
-use super::csv_text::{CsvText, overlong_line};
+use crate::csv_text::{self, CsvText};
 use crate::diagnostic::{Capped, Diagnostic, Diagnostics, Span};
 
 /// Most patients (data rows) a parameters file may hold.
@@ -72,26 +72,13 @@ impl ParameterTable {
 
 /// Reads a parameters file; `parameters` are the model's parameter names, in model order.
 pub fn read_parameters_csv(text: &str, parameters: &[&str]) -> Result<ParameterTable, Diagnostics> {
-    let single = |d: Diagnostic| {
-        let mut all = Diagnostics::new();
-        all.push(d);
-        all
-    };
-    if let Some(d) = overlong_line(text, MAX_LINE_BYTES) {
-        return Err(single(d));
-    }
-    let file = CsvText::new(text);
-    let mut records = file.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(single(file.error(&e))),
-        None => {
-            return Err(single(
-                Diagnostic::error(Span::new(0, 0), "the parameters file is empty")
-                    .with_hint("expected a header row such as `id,CL,V`, then one row per patient"),
-            ));
-        }
-    };
+    let empty = Diagnostic::error(Span::new(0, 0), "the parameters file is empty")
+        .with_hint("expected a header row such as `id,CL,V`, then one row per patient");
+    let csv_text::Opened {
+        file,
+        header,
+        records,
+    } = csv_text::open(text, MAX_LINE_BYTES, false, empty)?;
     let mut sink = Capped::new(MAX_REPORTED);
     let Some(layout) = read_header(&header, parameters, &mut sink, |f| file.locate(&header, f)) else {
         return Err(sink.diagnostics);

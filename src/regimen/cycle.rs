@@ -68,6 +68,40 @@ impl Cycle {
     }
 }
 
+impl super::Regimen {
+    /// Bounds of the protocol cycles of the regimen's first dose with a `cycle` that start
+    /// before `t_end`: each cycle's start (the dose's `start` plus whole cycle lengths, without
+    /// its `lag`), then the end of the last one, or `t_end` if that cycle is cut short. Empty
+    /// without cycles. At most one bound more than there are administrations before `t_end`
+    /// (each cycle holds one at least), so the list is bounded like the schedule.
+    pub fn cycle_bounds(&self, t_end: f64) -> Vec<f64> {
+        let Some((start, cycle)) = self
+            .doses
+            .iter()
+            .find_map(|d| d.cycle.as_ref().map(|c| (d.start, c)))
+        else {
+            return Vec::new();
+        };
+        let count = u64::from(cycle.count).min(super::MAX_ADMINISTRATIONS);
+        let mut bounds = Vec::new();
+        for c in 0..=count {
+            let bound = start + c as f64 * cycle.length;
+            if bound >= t_end {
+                // The last cycle started is cut short at t_end.
+                if !bounds.is_empty() {
+                    bounds.push(t_end);
+                }
+                break;
+            }
+            bounds.push(bound);
+        }
+        if bounds.len() < 2 {
+            return Vec::new();
+        }
+        bounds
+    }
+}
+
 /// Why an `on` list of slots is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SlotError {

@@ -6,6 +6,7 @@
 //! are tracked, so an extremum found as the root of a derivative function is exact.
 
 use super::observer::{DenseStep, Observer};
+use super::windows::{Side, WindowMinima};
 
 /// Functions g(t, y) to watch.
 pub trait EventFunctions {
@@ -86,6 +87,8 @@ pub struct EventLocator<F: EventFunctions> {
     minima: Vec<Extremum>,
     maxima: Vec<Extremum>,
     jumps: Vec<Jump>,
+    /// Minima of one function per time window, if asked for.
+    windows: Option<WindowMinima>,
 }
 
 impl<F: EventFunctions> EventLocator<F> {
@@ -108,7 +111,20 @@ impl<F: EventFunctions> EventLocator<F> {
             minima: vec![none; m],
             maxima: vec![none; m],
             jumps: Vec::new(),
+            windows: None,
         }
+    }
+
+    /// Also tracks the minimum of function `function` within each window between the sorted,
+    /// distinct `bounds` (e.g. the cycles of a protocol).
+    pub(crate) fn with_windows(mut self, function: usize, bounds: Vec<f64>) -> Self {
+        self.windows = Some(WindowMinima::new(function, bounds));
+        self
+    }
+
+    /// The per-window minima, if [`EventLocator::with_windows`] asked for them.
+    pub(crate) fn window_minima(&self) -> Option<&WindowMinima> {
+        self.windows.as_ref()
     }
 
     /// The side (+1 or −1) each function starts on; for one starting at exactly 0, the side it
@@ -218,6 +234,22 @@ impl<F: EventFunctions> EventLocator<F> {
         step.state_at(t, &mut self.y_probe);
         self.functions.eval(t, &self.y_probe, &mut self.g_probe);
         track(&mut self.minima, &mut self.maxima, t, &self.g_probe);
+        if let Some(w) = &mut self.windows {
+            w.track(t, &self.g_probe, Side::Left);
+        }
+    }
+
+    /// Evaluates the functions at the window bounds strictly inside the step.
+    fn window_bounds(&mut self, step: &DenseStep<'_>) {
+        let Some(windows) = &mut self.windows else {
+            return;
+        };
+        for i in 0..windows.bounds_inside(step.t0, step.t1).len() {
+            let t = windows.bounds_inside(step.t0, step.t1)[i];
+            step.state_at(t, &mut self.y_probe);
+            self.functions.eval(t, &self.y_probe, &mut self.g_probe);
+            windows.track_both(t, &self.g_probe);
+        }
     }
 }
 
@@ -239,6 +271,9 @@ impl<F: EventFunctions> Observer for EventLocator<F> {
     fn initial(&mut self, t: f64, y: &[f64]) {
         self.functions.eval(t, y, &mut self.g_right);
         track(&mut self.minima, &mut self.maxima, t, &self.g_right);
+        if let Some(w) = &mut self.windows {
+            w.track(t, &self.g_right, Side::Right);
+        }
         self.compare_sides(t, None);
         self.g_left.copy_from_slice(&self.g_right);
     }
@@ -246,6 +281,9 @@ impl<F: EventFunctions> Observer for EventLocator<F> {
     fn jump(&mut self, t: f64, _before: &[f64], after: &[f64]) {
         self.functions.eval(t, after, &mut self.g_right);
         track(&mut self.minima, &mut self.maxima, t, &self.g_right);
+        if let Some(w) = &mut self.windows {
+            w.track(t, &self.g_right, Side::Right);
+        }
         self.compare_sides(t, None);
         self.jumps.push(Jump {
             t,
@@ -257,6 +295,7 @@ impl<F: EventFunctions> Observer for EventLocator<F> {
 
     fn step(&mut self, step: &DenseStep<'_>) {
         self.functions.set_rates(step.rates);
+        self.window_bounds(step);
         let mut t_left = step.t0;
         for k in 1..=SAMPLES_PER_STEP {
             let t = if k == SAMPLES_PER_STEP {
@@ -267,6 +306,9 @@ impl<F: EventFunctions> Observer for EventLocator<F> {
             step.state_at(t, &mut self.y_probe);
             self.functions.eval(t, &self.y_probe, &mut self.g_right);
             track(&mut self.minima, &mut self.maxima, t, &self.g_right);
+            if let Some(w) = &mut self.windows {
+                w.track(t, &self.g_right, Side::Left);
+            }
             self.compare_sides(t, Some((step, t_left)));
             t_left = t;
         }

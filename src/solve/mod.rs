@@ -24,6 +24,7 @@ mod rodas5p;
 mod rosenbrock;
 mod sink;
 mod tableau;
+mod windows;
 
 pub use controller::{StepController, StepDecision};
 pub use events::{Crossing, EventFunctions, EventLocator, Extremum, Jump};

@@ -58,3 +58,29 @@ pub fn shipped_models() -> Vec<PathBuf> {
     assert!(!models.is_empty());
     models
 }
+
+/// Asserts that a `relapse` run exited with status 0, showing its stderr otherwise.
+#[track_caller]
+pub fn assert_success(out: &std::process::Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Root of `f` in [a, b] (a sign change) by 200 bisections, i.e. to machine precision: the
+/// tests' own reference solver for closed forms with no explicit inverse.
+pub fn bisect(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> f64 {
+    let fa = f(a);
+    for _ in 0..200 {
+        let c = 0.5 * (a + b);
+        if (f(c) > 0.0) == (fa > 0.0) {
+            a = c;
+        } else {
+            b = c;
+        }
+    }
+    0.5 * (a + b)
+}

@@ -69,7 +69,7 @@ pub(crate) fn gather(
     (shard, jobs): (Shard, usize),
     pool: &ThreadPool,
 ) -> Result<Inputs, CliError> {
-    let (prepared, source) = prepare_with_source(&args.model, &args.solver)?;
+    let (prepared, source) = prepare_with_source(&args.model, &args.solver, &[])?;
     let Prepared {
         model,
         settings,

@@ -2,9 +2,49 @@
 //! mark), the span of one field of a record, and over-long lines. The `csv` crate parses; this
 //! turns its byte positions into [`Span`]s for located diagnostics.
 
-use csv::{ReaderBuilder, StringRecord, Trim};
+use csv::{ReaderBuilder, StringRecord, StringRecordsIntoIter, Trim};
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+
+/// The records of a CSV text, in order.
+pub(crate) type Records<'t> = StringRecordsIntoIter<&'t [u8]>;
+
+/// A CSV file opened for reading: where its records are located, its header row, and the
+/// records after the header.
+pub(crate) struct Opened<'t> {
+    pub(crate) file: CsvText<'t>,
+    pub(crate) header: StringRecord,
+    pub(crate) records: Records<'t>,
+}
+
+/// Opens `text` as a CSV file with a header row: no line may be longer than `line_limit` bytes
+/// (a binary or wrong file is refused before parsing), lines starting with `#` are skipped when
+/// `comments` is set, and an empty file is the error `empty`.
+pub(crate) fn open(
+    text: &str,
+    line_limit: usize,
+    comments: bool,
+    empty: Diagnostic,
+) -> Result<Opened<'_>, Diagnostics> {
+    if let Some(d) = overlong_line(text, line_limit) {
+        return Err(d.into());
+    }
+    let file = CsvText::new(text);
+    let mut records = if comments {
+        file.records_with_comments()
+    } else {
+        file.records()
+    };
+    match records.next() {
+        Some(Ok(header)) => Ok(Opened {
+            file,
+            header,
+            records,
+        }),
+        Some(Err(e)) => Err(file.error(&e).into()),
+        None => Err(empty.into()),
+    }
+}
 
 /// The file's text, and where the CSV starts in it (after a UTF-8 byte-order mark, if any).
 #[derive(Clone, Copy)]
@@ -21,7 +61,7 @@ impl<'t> CsvText<'t> {
 
     /// Records with their positions; blank lines are skipped, fields are trimmed and rows may
     /// have any length (checked by the caller, with a located message).
-    pub(crate) fn records(self) -> csv::StringRecordsIntoIter<&'t [u8]> {
+    fn records(self) -> Records<'t> {
         ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -32,7 +72,7 @@ impl<'t> CsvText<'t> {
 
     /// [`CsvText::records`], skipping lines that start with `#` (comments such as a
     /// provenance header).
-    pub(crate) fn records_with_comments(self) -> csv::StringRecordsIntoIter<&'t [u8]> {
+    fn records_with_comments(self) -> Records<'t> {
         ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -58,13 +98,13 @@ impl<'t> CsvText<'t> {
 }
 
 /// The first line longer than `limit` bytes, as a diagnostic at its start.
-pub(crate) fn overlong_line(text: &str, limit: usize) -> Option<Diagnostic> {
+fn overlong_line(text: &str, limit: usize) -> Option<Diagnostic> {
     let mut start = 0;
     for line in text.split_inclusive('\n') {
         if line.len() > limit {
             return Some(
                 Diagnostic::error(Span::new(start, start), format!("line longer than {limit} bytes"))
-                    .with_hint("is this really a CSV parameters file?"),
+                    .with_hint("is this really a CSV file?"),
             );
         }
         start += line.len();
