@@ -37,10 +37,7 @@ fn inside(point: (i32, i32), outline: &[(i32, i32)]) -> bool {
     let mut inside = false;
     for (i, a) in outline.iter().enumerate() {
         let b = outline[(i + 1) % outline.len()];
-        let ((ax, ay), (bx, by)) = (
-            (f64::from(a.0), f64::from(a.1)),
-            (f64::from(b.0), f64::from(b.1)),
-        );
+        let ((ax, ay), (bx, by)) = ((f64::from(a.0), f64::from(a.1)), (f64::from(b.0), f64::from(b.1)));
         if (ay > py) != (by > py) && px < ax + (py - ay) / (by - ay) * (bx - ax) {
             inside = !inside;
         }
@@ -77,7 +74,11 @@ pub(crate) fn assert_clear(name: &str, panel: &PanelLayout, labels_off_data: boo
         }
     }
     for label in &panel.labels {
-        assert!(panel.plot.contains(&label.rect), "{name}: `{}` outside", label.text);
+        assert!(
+            panel.plot.contains(&label.rect),
+            "{name}: `{}` outside",
+            label.text
+        );
     }
     let checked = texts
         .iter()
@@ -93,7 +94,10 @@ pub(crate) fn assert_clear(name: &str, panel: &PanelLayout, labels_off_data: boo
                 );
             }
             if let [only] = curve.as_slice() {
-                assert!(!crosses((*only, *only), &grown), "{name}: `{text}` covers {only:?}");
+                assert!(
+                    !crosses((*only, *only), &grown),
+                    "{name}: `{text}` covers {only:?}"
+                );
             }
         }
         for (index, area) in panel.areas.iter().enumerate() {
@@ -122,7 +126,10 @@ fn boxes_over_areas_are_found() {
     // A band from x 0 to 100 between y 40 and 60.
     let band = [(0, 40), (100, 40), (100, 60), (0, 60)];
     assert!(covers_area(&Rect::at((40, 45), (10, 5)), &band), "wholly inside");
-    assert!(covers_area(&Rect::at((90, 55), (30, 30)), &band), "across a corner");
+    assert!(
+        covers_area(&Rect::at((90, 55), (30, 30)), &band),
+        "across a corner"
+    );
     assert!(covers_area(&Rect::at((-10, 0), (200, 100)), &band), "around it");
     assert!(!covers_area(&Rect::at((40, 61), (10, 10)), &band), "below");
     assert!(!covers_area(&Rect::at((101, 40), (10, 10)), &band), "right of it");

@@ -128,7 +128,7 @@ impl Painter {
     /// (each in non-decreasing x), and within `radius` of either edge: in each pixel column
     /// where both edges are defined, from the least to the greatest y of either edge there
     /// (its points in the column and its value where it crosses the column).
-    pub(super) fn area(&mut self, (upper, lower): (&[(i32, i32)], &[(i32, i32)]), radius: i32, weight: u32) {
+    pub(super) fn area(&mut self, (upper, lower): (Edge<'_>, Edge<'_>), radius: i32, weight: u32) {
         self.stroke(upper, radius, weight);
         self.stroke(lower, radius, weight);
         let (Some(first), Some(last)) = (upper.first().zip(lower.first()), upper.last().zip(lower.last()))
@@ -173,6 +173,9 @@ impl Painter {
         }
     }
 }
+
+/// A pixel polyline in non-decreasing x: an edge of a shaded area.
+pub(super) type Edge<'a> = &'a [(i32, i32)];
 
 /// The least and greatest y of the pixel polyline `edge` (non-decreasing x) in column `x`:
 /// its points there and where its segments cross the column; `None` outside its x range.
@@ -436,12 +439,35 @@ mod tests {
         let lower = [(10, 150), (150, 150)];
         painter.area((&upper, &lower), 0, 1);
         let occupancy = painter.finish();
-        assert_eq!(occupancy.weight(&Rect::at((20, 60), (70, 80))), 71 * 81, "inside, full");
-        assert!(occupancy.weight(&Rect::at((100, 50), (0, 0))) > 0, "the step's top");
-        assert_eq!(occupancy.weight(&Rect::at((101, 50), (40, 40))), 0, "above the edge after the step");
-        assert_eq!(occupancy.weight(&Rect::at((10, 151), (140, 40))), 0, "below the lower edge");
-        assert_eq!(occupancy.weight(&Rect::at((151, 0), (40, 200))), 0, "after the end");
-        assert_eq!(occupancy.weight(&Rect::at((10, 0), (140, 49))), 0, "above the band");
+        assert_eq!(
+            occupancy.weight(&Rect::at((20, 60), (70, 80))),
+            71 * 81,
+            "inside, full"
+        );
+        assert!(
+            occupancy.weight(&Rect::at((100, 50), (0, 0))) > 0,
+            "the step's top"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((101, 50), (40, 40))),
+            0,
+            "above the edge after the step"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((10, 151), (140, 40))),
+            0,
+            "below the lower edge"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((151, 0), (40, 200))),
+            0,
+            "after the end"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((10, 0), (140, 49))),
+            0,
+            "above the band"
+        );
     }
 
     #[test]

@@ -49,7 +49,10 @@ fn the_shipped_population_figure_has_no_overlapping_text_and_nothing_over_data()
     let panels = population_layout(&figure).expect("laid out");
     assert_eq!(panels.len(), 2, "the survival and relapse-curve panels");
     for (panel, name) in panels.iter().zip(["survival panel", "relapse-curve panel"]) {
-        assert!(!panel.curves.is_empty() && !panel.areas.is_empty(), "{name}: data drawn");
+        assert!(
+            !panel.curves.is_empty() && !panel.areas.is_empty(),
+            "{name}: data drawn"
+        );
         assert!(panel.legend.is_some(), "{name}: a legend");
         assert_clear(&format!("population figure, {name}"), panel, true);
     }

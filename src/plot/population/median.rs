@@ -61,7 +61,11 @@ pub(super) fn guides<DB: DrawingBackend>(
     for (median, index) in medians {
         let c = colour(figure.arms[index].colour);
         let foot = at((median, 0.0));
-        scene.guide(vec![at((median, 0.5)), foot], ShapeStyle::from(&c).stroke_width(1), DASH);
+        scene.guide(
+            vec![at((median, 0.5)), foot],
+            ShapeStyle::from(&c).stroke_width(1),
+            DASH,
+        );
         // Arms whose medians read the same share one label, in a neutral colour.
         let text = short_number(median);
         match labels.last_mut() {

@@ -26,8 +26,8 @@ pub use layout::PopulationLayout;
 
 use super::draw::err;
 use super::layout::{TITLE_FONT, label_area};
-use super::panel::PanelLayout;
 use super::output::{ImageFormat, image_format, write_image_with};
+use super::panel::PanelLayout;
 use super::{ImageMetadata, PlotError, register_font};
 
 /// One regimen's arm of a population figure.

@@ -7,9 +7,7 @@
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
-use plotters::prelude::{
-    BLACK, DrawingArea, DrawingBackend, IntoFont, PathElement, Polygon, RGBColor, Text,
-};
+use plotters::prelude::{BLACK, DrawingArea, DrawingBackend, IntoFont, PathElement, Polygon, RGBColor, Text};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBAColor, ShapeStyle};
 
@@ -261,7 +259,12 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         (base.0 + MARGIN as i32, base.1 + LEGEND_PAD / 2),
         key::size(&texts.entries, columns),
     );
-    finish(chart, (frame, axes), (texts, Some((rect, columns, Some(&top)))), bitmap)
+    finish(
+        chart,
+        (frame, axes),
+        (texts, Some((rect, columns, Some(&top)))),
+        bitmap,
+    )
 }
 
 /// Where the legend goes: its box, its columns, and the strip it is drawn on (else the
