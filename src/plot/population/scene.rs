@@ -30,8 +30,6 @@ const LEVEL_FONT: u32 = 15;
 const MARKER_FONT: u32 = 14;
 /// Margin between the legend and the plotting area's edge.
 const LEGEND_PAD: i32 = 8;
-/// Smallest plotting height left beside a legend strip.
-const MIN_PLOT_HEIGHT: i32 = 40;
 /// Grey of a level's legend swatch, when its label could not be placed.
 const LEVEL_GREY: RGBColor = RGBColor(100, 100, 100);
 /// Pixels around a drawn line or band edge that labels and the legend keep clear of (lines
@@ -241,24 +239,15 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     }
     // No free spot inside: a strip above the plotting area across the panel's width, if the
     // panel keeps enough height; else where the legend covers the least.
-    let (width, height) = area.dim_in_pixel();
-    let width = i32::try_from(width).unwrap_or(0) - 2 * MARGIN as i32;
-    let columns = key::columns_within(&texts.entries, width);
-    let strip = key::size(&texts.entries, columns).1 + LEGEND_PAD;
     let below = MARGIN + X_LABEL_AREA + axes.margin_bottom;
-    let plot_height = i32::try_from(height).unwrap_or(0) - strip - i32::try_from(below).unwrap_or(0);
-    if plot_height < MIN_PLOT_HEIGHT {
+    let Some((columns, strip)) = key::strip(&texts.entries, area.dim_in_pixel(), below) else {
         let rect = least_covered(key::size(&texts.entries, 1), texts.plot, LEGEND_PAD, &texts.all);
         return finish(chart, (frame, axes), (texts, Some((rect, 1, None))), bitmap);
-    }
+    };
     let (top, rest) = area.split_vertically(u32::try_from(strip).unwrap_or(0));
     let chart = frame.chart(&rest, axes.t_end, axes.y, axes.margin_bottom)?;
     let texts = plan(&chart);
-    let base = top.get_base_pixel();
-    let rect = Rect::at(
-        (base.0 + MARGIN as i32, base.1 + LEGEND_PAD / 2),
-        key::size(&texts.entries, columns),
-    );
+    let rect = key::strip_box(&texts.entries, columns, top.get_base_pixel());
     finish(
         chart,
         (frame, axes),
