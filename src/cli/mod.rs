@@ -7,6 +7,8 @@ mod compare;
 pub(crate) mod console;
 mod figure;
 mod figure_extras;
+#[cfg(test)]
+mod layout_checks;
 mod merge;
 mod observed;
 mod outputs;

@@ -7,11 +7,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use plotters::chart::ChartContext;
-use plotters::coord::{CoordTranslate, Shift};
+use plotters::coord::Shift;
 use plotters::prelude::{
-    BLACK, BitMapBackend, ChartBuilder, DashedLineSeries, DrawingArea, DrawingBackend, EmptyElement,
-    IntoDrawingArea, IntoFont, PathElement, RGBColor, Rectangle, SVGBackend, ShapeStyle, Text, WHITE,
+    BitMapBackend, ChartBuilder, DrawingArea, DrawingBackend, IntoDrawingArea, PathElement, RGBColor,
+    Rectangle, SVGBackend, WHITE,
 };
 use plotters::style::Color;
 
@@ -329,51 +328,6 @@ pub(super) fn decade_label(v: f64) -> String {
     } else {
         format!("{:.2e}", 10f64.powf(v))
     }
-}
-
-/// Which side of its line a level's label goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum LabelSide {
-    /// Above the line, right-aligned to its end.
-    Above,
-    /// Below the line, for a second level too close to the first for both labels above.
-    Below,
-}
-
-/// Height of a level's label, in pixels.
-pub(super) const LEVEL_LABEL_HEIGHT: i32 = 18;
-
-/// Where the label of a level line drawn at its right end starts, relative to the line's end,
-/// in pixels (its width is the negated x).
-pub(super) fn level_label_offset(label: &str, side: LabelSide) -> (i32, i32) {
-    let width = 8 * label.chars().count() as i32 + 10;
-    match side {
-        LabelSide::Above => (-width, -LEVEL_LABEL_HEIGHT),
-        LabelSide::Below => (-width, 3),
-    }
-}
-
-/// A dashed horizontal line at `y` (on the axis scale) across `0..t_end`, labelled at its right
-/// end (threshold, detection limit).
-pub(super) fn draw_level<DB, CT>(
-    chart: &mut ChartContext<'_, DB, CT>,
-    label: &str,
-    (y, t_end): (f64, f64),
-    side: LabelSide,
-) -> Result<(), PlotError>
-where
-    DB: DrawingBackend,
-    CT: CoordTranslate<From = (f64, f64)>,
-{
-    let style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
-    chart
-        .draw_series(DashedLineSeries::new([(0.0, y), (t_end, y)], 8, 5, style))
-        .map_err(err)?;
-    let font = ("sans-serif", 15).into_font().color(&BLACK.mix(0.8));
-    let label =
-        EmptyElement::at((t_end, y)) + Text::new(label.to_string(), level_label_offset(label, side), font);
-    chart.draw_series(std::iter::once(label)).map_err(err)?;
-    Ok(())
 }
 
 /// A chart with linear f64 axes (a log axis is drawn as log10).

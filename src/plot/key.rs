@@ -9,6 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::PlotError;
 use super::draw::err;
+use super::layout::MARGIN;
 use super::legend::{Entry, draw_swatch};
 use super::placement::Rect;
 
@@ -62,6 +63,32 @@ pub(super) fn columns_within(entries: &[Entry], width: i32) -> usize {
         .rev()
         .find(|&c| size(entries, c).0 <= width)
         .unwrap_or(1)
+}
+
+/// Gap between a legend strip's box and the plotting area below it.
+const STRIP_GAP: i32 = 8;
+/// Smallest plotting height left beside a legend strip (as the layout's minimum panel).
+const MIN_PLOT_HEIGHT: i32 = 40;
+
+/// A strip of its own for the legend of `entries`, above the plotting area of a panel of
+/// `size` pixels of which `below` (margins, x-axis labels) are not the plot's: the columns of
+/// the box across the panel's width less the margins, and the strip's height; `None` when the
+/// plot would keep less than 40 pixels of height.
+pub(super) fn strip(entries: &[Entry], size: (u32, u32), below: u32) -> Option<(usize, i32)> {
+    let width = i32::try_from(size.0).unwrap_or(0) - 2 * MARGIN as i32;
+    let columns = columns_within(entries, width);
+    let strip = self::size(entries, columns).1 + STRIP_GAP;
+    let plot_height = i32::try_from(size.1).unwrap_or(0) - strip - i32::try_from(below).unwrap_or(i32::MAX);
+    (plot_height >= MIN_PLOT_HEIGHT).then_some((columns, strip))
+}
+
+/// Where the box of a strip `strip` (its top-left pixel) goes: in from the margin, half the
+/// gap down.
+pub(super) fn strip_box(entries: &[Entry], columns: usize, strip: (i32, i32)) -> Rect {
+    Rect::at(
+        (strip.0 + MARGIN as i32, strip.1 + STRIP_GAP / 2),
+        size(entries, columns),
+    )
 }
 
 /// Draws the box of `entries` in `columns` columns filling `rect` (backend pixels) on `area`,

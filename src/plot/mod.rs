@@ -39,7 +39,8 @@ pub use observed::Observation;
 pub use panel::{PanelLayout, TextBox};
 pub use placement::Rect;
 pub use population::{
-    PopulationFigure, PopulationLayout, SurvivalArm, render_population, render_population_with_metadata,
+    PopulationFigure, PopulationLayout, SurvivalArm, population_layout, render_population,
+    render_population_with_metadata,
 };
 pub use ticks::nice_times;
 

@@ -32,8 +32,6 @@ const MARKER_FONT: u32 = 14;
 const LEVEL_FONT: u32 = 15;
 /// Margin between the legend and the plotting area's edge.
 const LEGEND_PAD: i32 = 8;
-/// Smallest plotting height left beside a legend strip (as the layout's minimum panel).
-const MIN_PLOT_HEIGHT: i32 = 40;
 /// Grey of the level lines' legend swatch.
 const LEVEL_GREY: RGBColor = RGBColor(100, 100, 100);
 /// Radius of an observation's point (with its white ring), as an obstacle.
@@ -57,12 +55,16 @@ pub struct PanelLayout {
     pub plot: Rect,
     /// The legend box, if there is a legend.
     pub legend: Option<Rect>,
+    /// The legend's entries, in order (labels that found no place beside the data among them).
+    pub entries: Vec<String>,
     /// Level and marker labels.
     pub labels: Vec<TextBox>,
     /// Leader lines from markers to labels moved away from them.
     pub leaders: Vec<[(i32, i32); 2]>,
     /// The curves as drawn: polylines of pixels.
     pub curves: Vec<Vec<(i32, i32)>>,
+    /// Shaded areas as drawn (the bands of a population figure): closed outlines of pixels.
+    pub areas: Vec<Vec<(i32, i32)>>,
 }
 
 /// What to draw a panel with.
@@ -143,25 +145,17 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     // No free spot inside: the legend takes a strip above the plotting area, if the panel
     // keeps enough height; else it goes where it covers the least.
     // The strip spans the panel's whole width (the y-axis title's column included).
-    let width = i32::try_from(area.dim_in_pixel().0).unwrap_or(0) - 2 * MARGIN as i32;
-    let columns = key::columns_within(&plan.entries, width);
-    let strip = key::size(&plan.entries, columns).1 + LEGEND_PAD;
-    let rest_height = i32::try_from(area.dim_in_pixel().1).unwrap_or(0) - strip;
-    let plot_height = rest_height - 2 * MARGIN as i32 - i32::try_from(spec.x_label_area).unwrap_or(0);
-    if plot_height < MIN_PLOT_HEIGHT {
+    let below = 2 * MARGIN + spec.x_label_area;
+    let Some((columns, strip)) = key::strip(&plan.entries, area.dim_in_pixel(), below) else {
         let mut plan = plan;
         let size = key::size(&plan.entries, 1);
         plan.legend = Some(least_covered(size, plan.plot, LEGEND_PAD, &plan.drawn));
         return finish(chart, spec, &axis, (plan, 1), None);
-    }
+    };
     let (top, rest) = area.split_vertically(u32::try_from(strip).unwrap_or(0));
     let chart = build(&rest, spec, &axis)?;
     let mut plan = plan_without_legend(&chart, spec, (&axis, &prepared), entries);
-    let base = top.get_base_pixel();
-    plan.legend = Some(Rect::at(
-        (base.0 + MARGIN as i32, base.1 + LEGEND_PAD / 2),
-        key::size(&plan.entries, columns),
-    ));
+    plan.legend = Some(key::strip_box(&plan.entries, columns, top.get_base_pixel()));
     finish(chart, spec, &axis, (plan, columns), Some(&top))
 }
 
@@ -494,6 +488,11 @@ fn finish<DB: DrawingBackend>(
     Ok(PanelLayout {
         plot: plan.plot,
         legend: plan.legend,
+        entries: if plan.legend.is_some() {
+            plan.entries.iter().map(|e| e.label.clone()).collect()
+        } else {
+            Vec::new()
+        },
         leaders: plan.labels.iter().filter_map(|l| l.leader).collect(),
         labels: plan
             .labels
@@ -504,6 +503,7 @@ fn finish<DB: DrawingBackend>(
             })
             .collect(),
         curves: plan.curves.into_iter().flat_map(|c| c.pixels).collect(),
+        areas: Vec::new(),
     })
 }
 

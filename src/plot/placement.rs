@@ -124,6 +124,31 @@ impl Painter {
         self.dot(at, radius, weight);
     }
 
+    /// Marks every pixel of the shaded area between the pixel polylines `upper` and `lower`
+    /// (each in non-decreasing x), and within `radius` of either edge: in each pixel column
+    /// where both edges are defined, from the least to the greatest y of either edge there
+    /// (its points in the column and its value where it crosses the column).
+    pub(super) fn area(&mut self, (upper, lower): (Edge<'_>, Edge<'_>), radius: i32, weight: u32) {
+        self.stroke(upper, radius, weight);
+        self.stroke(lower, radius, weight);
+        let (Some(first), Some(last)) = (upper.first().zip(lower.first()), upper.last().zip(lower.last()))
+        else {
+            return;
+        };
+        let from = first.0.0.max(first.1.0).max(self.area.x0);
+        let to = last.0.0.min(last.1.0).min(self.area.x1);
+        for x in from..=to {
+            let (Some(a), Some(b)) = (column_span(upper, x), column_span(lower, x)) else {
+                continue;
+            };
+            let (top, bottom) = (a.0.min(b.0), a.1.max(b.1));
+            let (top, bottom) = (top.max(self.area.y0 - 1), bottom.min(self.area.y1 + 1));
+            for y in top..=bottom {
+                self.dot((x, y), 0, weight);
+            }
+        }
+    }
+
     fn clamp(&self, (x, y): (i32, i32)) -> (i32, i32) {
         let a = &self.area;
         (x.clamp(a.x0 - 4, a.x1 + 4), y.clamp(a.y0 - 4, a.y1 + 4))
@@ -147,6 +172,26 @@ impl Painter {
             sums,
         }
     }
+}
+
+/// A pixel polyline in non-decreasing x: an edge of a shaded area.
+pub(super) type Edge<'a> = &'a [(i32, i32)];
+
+/// The least and greatest y of the pixel polyline `edge` (non-decreasing x) in column `x`:
+/// its points there and where its segments cross the column; `None` outside its x range.
+fn column_span(edge: &[(i32, i32)], x: i32) -> Option<(i32, i32)> {
+    let start = edge.partition_point(|p| p.0 < x);
+    let end = edge.partition_point(|p| p.0 <= x);
+    if start < end {
+        let ys = edge[start..end].iter().map(|p| p.1);
+        return Some((ys.clone().min()?, ys.max()?));
+    }
+    let (before, after) = (edge[start.checked_sub(1)?], *edge.get(end)?);
+    let span = i64::from(after.0) - i64::from(before.0);
+    let along = i64::from(x) - i64::from(before.0);
+    let y = i64::from(before.1) + (i64::from(after.1) - i64::from(before.1)) * along / span.max(1);
+    let y = i32::try_from(y).ok()?;
+    Some((y, y))
 }
 
 impl Occupancy {
@@ -380,6 +425,48 @@ mod tests {
         assert!(
             occupancy.weight(&Rect::at((20, 29), (5, 2))) > 0,
             "the horizontal stroke"
+        );
+    }
+
+    /// A band's area is marked between its edges, column by column, and nothing outside.
+    #[test]
+    fn areas_are_filled_between_their_edges() {
+        let area = Rect::at((0, 0), (200, 200));
+        let mut painter = Painter::new(area);
+        // The upper edge falls from 50 to 100, with a vertical step at x = 100; the lower edge
+        // is flat at 150.
+        let upper = [(10, 50), (100, 50), (100, 100), (150, 100)];
+        let lower = [(10, 150), (150, 150)];
+        painter.area((&upper, &lower), 0, 1);
+        let occupancy = painter.finish();
+        assert_eq!(
+            occupancy.weight(&Rect::at((20, 60), (70, 80))),
+            71 * 81,
+            "inside, full"
+        );
+        assert!(
+            occupancy.weight(&Rect::at((100, 50), (0, 0))) > 0,
+            "the step's top"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((101, 50), (40, 40))),
+            0,
+            "above the edge after the step"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((10, 151), (140, 40))),
+            0,
+            "below the lower edge"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((151, 0), (40, 200))),
+            0,
+            "after the end"
+        );
+        assert_eq!(
+            occupancy.weight(&Rect::at((10, 0), (140, 49))),
+            0,
+            "above the band"
         );
     }
 

@@ -35,14 +35,19 @@ pub(crate) fn check(run: &RunDescription) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Draws the figure of a finished run into `path` (atomically, PNG or SVG by extension).
-pub(crate) fn write(run: &RunDescription, finished: &Finished, path: &Path) -> Result<(), CliError> {
+/// The figure of a finished run.
+pub(crate) fn build(run: &RunDescription, finished: &Finished) -> Result<PopulationFigure, CliError> {
     let (Some(bands), Some(times)) = (&finished.bands, &run.grid) else {
         return Err(CliError::Usage(
             "`--plot` needs the observable on the output grid".to_string(),
         ));
     };
-    let figure = figure(run, finished, bands, times);
+    Ok(figure(run, finished, bands, times))
+}
+
+/// Draws the figure of a finished run into `path` (atomically, PNG or SVG by extension).
+pub(crate) fn write(run: &RunDescription, finished: &Finished, path: &Path) -> Result<(), CliError> {
+    let figure = build(run, finished)?;
     let provenance = serde_json::to_string(&run.provenance).expect("provenance serialises");
     let metadata = crate::cli::provenance::image_metadata(provenance);
     render_population_with_metadata(&figure, path, &metadata).map_err(|e| match e {
@@ -133,3 +138,7 @@ fn arm(
         ..SurvivalArm::default()
     }
 }
+
+#[cfg(test)]
+#[path = "figure_tests.rs"]
+mod tests;

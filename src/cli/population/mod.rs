@@ -26,6 +26,14 @@ use manifest::{MANIFEST, ShardManifest};
 use outdir::{OBSERVABLES, OutDir};
 
 pub(crate) fn run(args: &PopulationArgs) -> Result<(), CliError> {
+    run_with(args, figure::write)
+}
+
+/// [`run`], with `draw` making the figure of `--plot` (the tests look at the figure's layout).
+pub(crate) fn run_with(
+    args: &PopulationArgs,
+    draw: impl FnOnce(&manifest::RunDescription, &finish::Finished, &std::path::Path) -> Result<(), CliError>,
+) -> Result<(), CliError> {
     let (shard, jobs) = inputs::check_flags(args)?;
     outdir::check(&args.out)?;
     let pool = thread_pool(jobs)?;
@@ -80,7 +88,7 @@ pub(crate) fn run(args: &PopulationArgs) -> Result<(), CliError> {
         files.append(&mut finished.files);
         out.commit(files)?;
         if let Some(plot) = &args.plot {
-            figure::write(&inputs.run, &finished, plot)?;
+            draw(&inputs.run, &finished, plot)?;
         }
     }
     report(

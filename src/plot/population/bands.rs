@@ -7,20 +7,19 @@
 //! the legend says when that happened. NaN values and times outside `[0, t_end]` leave gaps.
 
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
-use plotters::style::Color;
+use plotters::prelude::{BLACK, DrawingArea, DrawingBackend, RGBColor};
+use plotters::style::{Color, ShapeStyle};
 
 use super::PopulationFigure;
-use super::frame::{Frame, TickLabel, YAxis, pixel};
+use super::frame::{Frame, TickLabel, YAxis};
 use super::layout::X_LABEL_AREA;
-use super::shapes::{Band, draw_band, draw_line};
+use super::scene::{Axes, Scene, draw_panel};
+use super::shapes::{Band, band, line};
 use crate::plot::PlotError;
-use crate::plot::draw::{
-    Axis, Clipped, LEVEL_LABEL_HEIGHT, LINEAR_LIMIT, LabelSide, colour, decade_label, draw_level,
-    level_label_offset,
-};
+use crate::plot::draw::{Axis, Clipped, LINEAR_LIMIT, colour, decade_label};
 use crate::plot::layout::MARGIN;
-use crate::plot::legend::{Corner, Entry, Obstacles, Swatch, draw_legend};
+use crate::plot::legend::{Entry, Swatch};
+use crate::plot::panel::PanelLayout;
 use crate::plot::ticks::{nice_ticks, tick_labeller};
 
 /// Opacity of the 5–95 % band.
@@ -33,28 +32,19 @@ const GREY: RGBColor = RGBColor(110, 110, 110);
 const DARK_GREY: RGBColor = RGBColor(60, 60, 60);
 /// Smallest spacing of y tick labels, in pixels.
 const Y_TICK_SPACING: u32 = 28;
-/// Legend positions, best first: relapse curves fall and then rise again, and the threshold's
-/// label sits at the right end of its line, so the corners are tried in turn.
-const LEGEND_PLACES: [Corner; 7] = [
-    Corner::UpperRight,
-    Corner::LowerRight,
-    Corner::LowerLeft,
-    Corner::UpperLeft,
-    Corner::MiddleRight,
-    Corner::UpperMiddle,
-    Corner::LowerMiddle,
-];
+/// Dash and gap of the level lines, in pixels, as in `plot`.
+const LEVEL_DASH: (i32, i32) = (8, 5);
 
 /// One time of an arm's relapse curve as drawn: the time and the five percentiles on the
 /// axis scale (NaN where undefined).
 type Row = (f64, [f64; 5]);
 
-/// Draws the panel on `area`.
+/// Draws the panel on `area` and returns its layout.
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     figure: &PopulationFigure,
-    frame: &Frame,
-) -> Result<(), PlotError> {
+    (frame, bitmap): (&Frame, bool),
+) -> Result<PanelLayout, PlotError> {
     let levels: Vec<&(String, f64)> = [&figure.threshold, &figure.detection_limit]
         .into_iter()
         .flatten()
@@ -69,7 +59,6 @@ pub(super) fn draw<DB: DrawingBackend>(
     let plot_height = area.dim_in_pixel().1.saturating_sub(2 * MARGIN + X_LABEL_AREA);
     let y = y_axis(&axis, figure.y_label.clone(), plot_height);
     let t_end = figure.t_end;
-    let mut chart = frame.chart(area, (t_end, &figure.x_label), &y, MARGIN)?;
     let mut clipped = Clipped::default();
     let curves: Vec<Vec<Row>> = figure
         .arms
@@ -81,47 +70,46 @@ pub(super) fn draw<DB: DrawingBackend>(
             rows
         })
         .collect();
-    let mut obstacles = Obstacles::default();
-    for (band, opacity) in [((0, 4), OUTER_OPACITY), ((1, 3), INNER_OPACITY)] {
-        for (arm, rows) in figure.arms.iter().zip(&curves) {
-            let fill = colour(arm.colour).mix(opacity).filled();
-            for shaded in bands(rows, band) {
-                draw_band(&mut chart, &shaded, fill, &mut obstacles)?;
+    let entries = legend(clipped, axis.log);
+    let axes = Axes {
+        y: &y,
+        x_title: &figure.x_label,
+        margin_bottom: MARGIN,
+        t_end,
+    };
+    let level_style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(1);
+    let drawn = draw_panel(area, (frame, &axes), bitmap, |chart| {
+        let mut scene = Scene::new(chart);
+        for (shade, opacity) in [((0, 4), OUTER_OPACITY), ((1, 3), INNER_OPACITY)] {
+            for (arm, rows) in figure.arms.iter().zip(&curves) {
+                let fill = colour(arm.colour).mix(opacity).filled();
+                for shaded in bands(rows, shade) {
+                    band(&mut scene, chart, &shaded, fill);
+                }
             }
         }
-    }
-    for (arm, rows) in figure.arms.iter().zip(&curves) {
-        for run in runs(rows, |r| !r.1[2].is_nan()) {
-            let line: Vec<(f64, f64)> = run.iter().map(|r| (r.0, r.1[2])).collect();
-            draw_line(
-                &mut chart,
-                &line,
-                colour(arm.colour).stroke_width(2),
-                &mut obstacles,
-            )?;
+        for (arm, rows) in figure.arms.iter().zip(&curves) {
+            for run in runs(rows, |r| !r.1[2].is_nan()) {
+                let median: Vec<(f64, f64)> = run.iter().map(|r| (r.0, r.1[2])).collect();
+                line(&mut scene, chart, &median, colour(arm.colour).stroke_width(2));
+            }
         }
-    }
-    // A level whose line is too close to the previous one for both labels above, or to the
-    // top of the panel, gets its label below.
-    let mut previous: Option<i32> = None;
-    for (label, value) in levels {
-        let y = axis.place(*value).0;
-        let (start, end) = (pixel(&chart, (0.0, y)), pixel(&chart, (t_end, y)));
-        let crowded = previous.is_some_and(|p| (p - end.1).abs() < LEVEL_LABEL_HEIGHT);
-        let side = if crowded || end.1 < LEVEL_LABEL_HEIGHT {
-            LabelSide::Below
-        } else {
-            LabelSide::Above
-        };
-        previous = Some(end.1);
-        draw_level(&mut chart, label, (y, t_end), side)?;
-        obstacles.add_path(&[start, end], 0.5);
-        let (dx, dy) = level_label_offset(label, side);
-        let corner = (end.0 + dx, end.1 + dy);
-        obstacles.add_box(corner, (end.0, corner.1 + LEVEL_LABEL_HEIGHT), 3.0);
-    }
-    let plot = chart.plotting_area().strip_coord_spec();
-    draw_legend(&plot, &legend(clipped, axis.log), &obstacles, &LEGEND_PLACES)
+        let ends: Vec<(i32, i32)> = levels
+            .iter()
+            .map(|(_, value)| {
+                let y = axis.place(*value).0;
+                let (start, end) = (chart.backend_coord(&(0.0, y)), chart.backend_coord(&(t_end, y)));
+                scene.guide(vec![start, end], level_style, LEVEL_DASH);
+                end
+            })
+            .collect();
+        let mut texts = scene.texts(entries.clone());
+        for ((label, _), end) in levels.iter().zip(ends) {
+            texts.level(label, end);
+        }
+        texts
+    })?;
+    Ok(drawn.layout)
 }
 
 /// The y axis: decades on a log axis (every k-th when there are too many for the height),

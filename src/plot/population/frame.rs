@@ -161,17 +161,17 @@ impl Frame {
         })
     }
 
-    /// A chart on `area` over `0..t_end` × the axis `y`, with its mesh drawn: time ticks below
-    /// with `x_title`, and `y`'s ticks and title at the left. `margin_bottom` is the space left
-    /// under the x-axis label area.
+    /// A chart on `area` over `0..t_end` × the axis `y`, its mesh not yet drawn ([`Frame::mesh`]):
+    /// the layout is planned on it first. `margin_bottom` is the space left under the x-axis
+    /// label area.
     pub(super) fn chart<'a, DB: DrawingBackend>(
         &self,
         area: &'a DrawingArea<DB, Shift>,
-        (t_end, x_title): (f64, &str),
+        t_end: f64,
         y: &YAxis,
         margin_bottom: u32,
     ) -> Result<KeyedChart<'a, DB>, PlotError> {
-        let mut chart = ChartBuilder::on(area)
+        ChartBuilder::on(area)
             .margin_top(MARGIN)
             .margin_left(MARGIN)
             .margin_right(self.margin_right)
@@ -182,7 +182,17 @@ impl Frame {
                 Ticked::new(0.0..t_end, self.ticks.clone()),
                 Ticked::new(y.bottom..y.top, y.ticks.clone()),
             )
-            .map_err(err)?;
+            .map_err(err)
+    }
+
+    /// Draws the mesh of `chart`: time ticks below with `x_title`, and `y`'s ticks and title
+    /// at the left.
+    pub(super) fn mesh<DB: DrawingBackend>(
+        &self,
+        chart: &mut KeyedChart<'_, DB>,
+        x_title: &str,
+        y: &YAxis,
+    ) -> Result<(), PlotError> {
         let x_label = tick_labeller(&self.ticks);
         chart
             .configure_mesh()
@@ -194,14 +204,6 @@ impl Frame {
             .label_style(("sans-serif", TICK_FONT))
             .light_line_style(WHITE.mix(0.0))
             .draw()
-            .map_err(err)?;
-        Ok(chart)
+            .map_err(err)
     }
-}
-
-/// `point` in pixels of `chart`'s plotting area.
-pub(super) fn pixel<DB: DrawingBackend>(chart: &KeyedChart<'_, DB>, point: (f64, f64)) -> (i32, i32) {
-    let (x, y) = chart.backend_coord(&point);
-    let base = chart.plotting_area().get_base_pixel();
-    (x - base.0, y - base.1)
 }

@@ -12,6 +12,7 @@ mod bands;
 mod frame;
 mod layout;
 mod median;
+mod scene;
 mod shapes;
 mod survival;
 mod table;
@@ -26,6 +27,7 @@ pub use layout::PopulationLayout;
 use super::draw::err;
 use super::layout::{TITLE_FONT, label_area};
 use super::output::{ImageFormat, image_format, write_image_with};
+use super::panel::PanelLayout;
 use super::{ImageMetadata, PlotError, register_font};
 
 /// One regimen's arm of a population figure.
@@ -123,15 +125,42 @@ pub fn render_population_with_metadata(
     }
     register_font();
     write_image_with(path, (format, metadata), |tmp| match format {
-        ImageFormat::Png => draw(figure, BitMapBackend::new(tmp, figure.size).into_drawing_area()),
-        ImageFormat::Svg => draw(figure, SVGBackend::new(tmp, figure.size).into_drawing_area()),
+        ImageFormat::Png => {
+            let area = BitMapBackend::new(tmp, figure.size).into_drawing_area();
+            draw(figure, area, true).map(drop)
+        }
+        ImageFormat::Svg => {
+            let area = SVGBackend::new(tmp, figure.size).into_drawing_area();
+            draw(figure, area, false).map(drop)
+        }
     })
 }
 
+/// The layout of `figure`'s two panels (the survival panel, then the relapse-curve panel)
+/// exactly as [`render_population`] draws them: plotting areas, legend boxes, label boxes, the
+/// curves' pixels and the bands' outlines, so that tests can check that no text overlaps
+/// another and no text or legend covers data.
+pub fn population_layout(figure: &PopulationFigure) -> Result<Vec<PanelLayout>, PlotError> {
+    PopulationLayout::of(figure).check(figure.size)?;
+    if !(figure.t_end.is_finite() && figure.t_end > 0.0) {
+        return Err(PlotError::TimeAxis(figure.t_end));
+    }
+    register_font();
+    let mut text = String::new();
+    draw(
+        figure,
+        SVGBackend::with_string(&mut text, figure.size).into_drawing_area(),
+        false,
+    )
+}
+
+/// Draws `figure` on `root` (`bitmap`: the backend is a bitmap, whose strokes are cut into
+/// pieces it draws correctly) and returns the layout of its panels.
 fn draw<DB: DrawingBackend>(
     figure: &PopulationFigure,
     root: DrawingArea<DB, Shift>,
-) -> Result<(), PlotError> {
+    bitmap: bool,
+) -> Result<Vec<PanelLayout>, PlotError> {
     root.fill(&WHITE).map_err(err)?;
     let root = root
         .titled(&figure.title, ("sans-serif", TITLE_FONT))
@@ -152,8 +181,9 @@ fn draw<DB: DrawingBackend>(
     let label_area =
         label_area(figure.size.0, longest).min(label_area(figure.size.0, 0).max(figure.size.0 / 3));
     let frame = frame::Frame::new(figure, label_area, &root)?;
-    let columns = survival::draw(&survival_area, figure, &frame)?;
+    let (survival, columns) = survival::draw(&survival_area, figure, (&frame, bitmap))?;
     table::draw(&table_area, figure, &frame, &columns)?;
-    bands::draw(&relapse_area, figure, &frame)?;
-    root.present().map_err(err)
+    let relapse = bands::draw(&relapse_area, figure, (&frame, bitmap))?;
+    root.present().map_err(err)?;
+    Ok(vec![survival, relapse])
 }

@@ -9,17 +9,20 @@
 use std::collections::HashSet;
 
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, DrawingBackend, EmptyElement, PathElement, RGBColor};
+use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
 use plotters::style::{Color, ShapeStyle};
 
-use super::frame::{Frame, KeyedChart, YAxis, pixel};
+use super::PopulationFigure;
+use super::SurvivalArm;
+use super::frame::{Frame, KeyedChart, YAxis};
 use super::median;
-use super::shapes::{Band, draw_band, draw_line};
+use super::scene::{Axes, Scene, draw_panel};
+use super::shapes::{Band, band, line};
 use super::table::Columns;
-use super::{PopulationFigure, SurvivalArm};
 use crate::plot::PlotError;
-use crate::plot::draw::{colour, err};
-use crate::plot::legend::{Corner, Entry, Obstacles, Swatch, draw_legend};
+use crate::plot::draw::colour;
+use crate::plot::legend::{Entry, Swatch};
+use crate::plot::panel::PanelLayout;
 use crate::plot::ticks::tick_labeller;
 
 /// Top of the survival axis: a little above 1 so that a flat S = 1 curve is not hidden by the
@@ -31,27 +34,17 @@ const BAND_OPACITY: f64 = 0.15;
 const TICK: i32 = 5;
 /// Neutral grey of legend entries that stand for every arm.
 const GREY: RGBColor = RGBColor(110, 110, 110);
-/// Legend positions, best first: survival curves start at the top left and fall, so the upper
-/// right or lower left is usually free.
-const LEGEND_PLACES: [Corner; 7] = [
-    Corner::UpperRight,
-    Corner::LowerLeft,
-    Corner::LowerRight,
-    Corner::MiddleRight,
-    Corner::UpperMiddle,
-    Corner::LowerMiddle,
-    Corner::UpperLeft,
-];
 
 /// One Kaplan–Meier step as drawn: (time, survival, lower, upper).
 type Step = (f64, f64, f64, f64);
 
-/// Draws the panel on `area` and returns where the time axis's columns are, for the table.
+/// Draws the panel on `area`; returns its layout and where the time axis's columns are, for
+/// the table.
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     figure: &PopulationFigure,
-    frame: &Frame,
-) -> Result<Columns, PlotError> {
+    (frame, bitmap): (&Frame, bool),
+) -> Result<(PanelLayout, Columns), PlotError> {
     let ticks = vec![0.0, 0.25, 0.5, 0.75, 1.0];
     let y = YAxis {
         bottom: 0.0,
@@ -61,32 +54,53 @@ pub(super) fn draw<DB: DrawingBackend>(
         title: "relapse-free fraction".to_string(),
     };
     let t_end = figure.t_end;
-    let mut chart = frame.chart(area, (t_end, &figure.x_label), &y, 0)?;
     let curves: Vec<Vec<Step>> = figure.arms.iter().map(|arm| clean(arm, t_end)).collect();
-    let mut obstacles = Obstacles::default();
-    for (arm, steps) in figure.arms.iter().zip(&curves) {
-        let fill = colour(arm.colour).mix(BAND_OPACITY).filled();
-        for band in bands(steps, t_end) {
-            draw_band(&mut chart, &band, fill, &mut obstacles)?;
+    let axes = Axes {
+        y: &y,
+        x_title: &figure.x_label,
+        margin_bottom: 0,
+        t_end,
+    };
+    let drawn = draw_panel(area, (frame, &axes), bitmap, |chart| {
+        let mut scene = Scene::new(chart);
+        for (arm, steps) in figure.arms.iter().zip(&curves) {
+            let fill = colour(arm.colour).mix(BAND_OPACITY).filled();
+            for shaded in bands(steps, t_end) {
+                band(&mut scene, chart, &shaded, fill);
+            }
         }
-    }
-    let labelled = median::draw(&mut chart, figure, &mut obstacles)?;
-    for (arm, steps) in figure.arms.iter().zip(&curves) {
-        let c = colour(arm.colour);
-        let path = step_path(steps, t_end);
-        draw_line(&mut chart, &path, c.stroke_width(2), &mut obstacles)?;
-        draw_censoring(&mut chart, steps, (&arm.censored, t_end, c), &mut obstacles)?;
-    }
-    // Medians too crowded to label on the axis are given in the legend.
+        let medians = median::guides(&mut scene, chart, figure);
+        for (arm, steps) in figure.arms.iter().zip(&curves) {
+            let c = colour(arm.colour);
+            line(&mut scene, chart, &step_path(steps, t_end), c.stroke_width(2));
+            censoring(&mut scene, chart, steps, (&arm.censored, t_end, c));
+        }
+        let mut texts = scene.texts(entries(figure));
+        // The arms come first in the legend; a median without a place on the axis is given
+        // there.
+        for label in medians {
+            if !texts.marker(&label.text, label.colour, label.foot) {
+                for index in label.arms {
+                    texts.entries[index].label = median::with_median(&figure.arms[index]);
+                }
+            }
+        }
+        texts
+    })?;
+    let columns = Columns {
+        plot_left: drawn.layout.plot.x0,
+        xs: drawn.columns,
+    };
+    Ok((drawn.layout, columns))
+}
+
+/// The legend: one entry per arm (in arm order), then what the marks mean.
+fn entries(figure: &PopulationFigure) -> Vec<Entry> {
     let mut entries: Vec<Entry> = figure
         .arms
         .iter()
         .map(|arm| Entry {
-            label: if labelled {
-                arm.label.clone()
-            } else {
-                median::with_median(arm)
-            },
+            label: arm.label.clone(),
             swatch: Swatch::Line(colour(arm.colour)),
         })
         .collect();
@@ -104,16 +118,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             swatch: Swatch::Dashed(GREY),
         },
     ]);
-    let plot = chart.plotting_area().strip_coord_spec();
-    draw_legend(&plot, &entries, &obstacles, &LEGEND_PLACES)?;
-    Ok(Columns {
-        plot_left: chart.plotting_area().get_pixel_range().0.start,
-        xs: frame
-            .columns
-            .iter()
-            .map(|&(t, _)| chart.backend_coord(&(t, 0.0)).0)
-            .collect(),
-    })
+    entries
 }
 
 /// The arm's steps that can be drawn, sorted by time, starting at time 0.
@@ -181,34 +186,23 @@ fn bands(steps: &[Step], t_end: f64) -> Vec<Band> {
 }
 
 /// Censoring ticks on the curve, one per pixel position at most.
-fn draw_censoring<DB: DrawingBackend>(
-    chart: &mut KeyedChart<'_, DB>,
+fn censoring<DB: DrawingBackend>(
+    scene: &mut Scene,
+    chart: &KeyedChart<'_, DB>,
     steps: &[Step],
     (censored, t_end, c): (&[f64], f64, RGBColor),
-    obstacles: &mut Obstacles,
-) -> Result<(), PlotError> {
+) {
     let mut seen = HashSet::new();
-    let mut marks = Vec::new();
+    let style = ShapeStyle::from(&c).stroke_width(2);
     for &t in censored
         .iter()
         .filter(|t| t.is_finite() && (0.0..=t_end).contains(*t))
     {
-        let at = (t, survival_at(steps, t));
-        let (x, y) = pixel(chart, at);
+        let (x, y) = chart.backend_coord(&(t, survival_at(steps, t)));
         if seen.insert((x, y)) {
-            obstacles.add_path(&[(x, y - TICK), (x, y + TICK)], 1.0);
-            marks.push(at);
+            scene.line(vec![(x, y - TICK), (x, y + TICK)], style);
         }
     }
-    let style = ShapeStyle::from(&c).stroke_width(2);
-    chart
-        .draw_series(
-            marks
-                .into_iter()
-                .map(|at| EmptyElement::at(at) + PathElement::new(vec![(0, -TICK), (0, TICK)], style)),
-        )
-        .map_err(err)?;
-    Ok(())
 }
 
 #[cfg(test)]
