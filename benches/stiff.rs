@@ -12,7 +12,8 @@
 //! the default (compiled models get their own Jacobian separately).
 //!
 //! And the library's TMDD model (`tmdd/{dopri5,rodas5p,auto}`; goal: ≥ 50× fewer steps and ≥ 20×
-//! less time than DOPRI5).
+//! less time than DOPRI5), and Rodas5P and auto with native code for the right-hand side and
+//! the Jacobian (`tmdd/{rodas5p,auto}_jit`).
 //!
 //! And every shipped model (`shipped/<model>/{dopri5,rodas5p,auto}`): all its regimens measured
 //! as `compare` does (metrics observer on), with the model's own [solver] tolerances and t_end;
@@ -183,6 +184,24 @@ fn tmdd(c: &mut Criterion) {
             b.iter(|| {
                 black_box(
                     compiled
+                        .simulate(regimen, 60.0, &[60.0], &options(method))
+                        .expect("solves"),
+                )
+            })
+        });
+    }
+    // The same with native code for the right-hand side and the Jacobian (the runs above use
+    // the bytecode: no engine was chosen).
+    let native = relapse::model::load(&text)
+        .expect("valid")
+        .compile(&[])
+        .expect("compiles");
+    native.use_engine(relapse::model::Engine::Jit).expect("JIT");
+    for method in [Method::Rodas5P, Method::Auto] {
+        group.bench_function(format!("{}_jit", method.name()), |b| {
+            b.iter(|| {
+                black_box(
+                    native
                         .simulate(regimen, 60.0, &[60.0], &options(method))
                         .expect("solves"),
                 )

@@ -56,3 +56,40 @@ fn every_shipped_comparison_is_identical_on_every_engine() {
         assert_eq!(compare("jit"), reference, "{model}: jit");
     }
 }
+
+#[test]
+fn the_stiff_method_is_identical_on_every_engine_with_a_native_jacobian() {
+    // Rodas5P evaluates the symbolic Jacobian every step: under `jit` its programs are native
+    // code too, and the bytes do not change.
+    for model in ["models/tmdd_mager_jusko2001.toml", "models/hibernation_rigi.toml"] {
+        let simulate = |engine: &str| {
+            run(&[
+                "simulate",
+                model,
+                "--method",
+                "rodas5p",
+                "--engine",
+                engine,
+                "--output-step",
+                "1",
+            ])
+        };
+        let reference = simulate("bytecode");
+        assert_eq!(simulate("jit"), reference, "{model}: jit");
+        assert_eq!(simulate("auto"), reference, "{model}: auto");
+    }
+    let text = std::fs::read_to_string("models/tmdd_mager_jusko2001.toml").unwrap();
+    let compiled = relapse::model::load(&text).unwrap().compile(&[]).unwrap();
+    let native = |m: &relapse::model::CompiledModel| {
+        m.rhs_jacobian()
+            .unwrap()
+            .programs()
+            .all(|p| matches!(p.native_status(), Some(Ok(()))))
+    };
+    assert!(!native(&compiled), "bytecode until an engine is chosen");
+    compiled.use_engine(relapse::model::Engine::Jit).unwrap();
+    assert!(
+        native(&compiled),
+        "the Jacobian built after `use_engine(Jit)` is native"
+    );
+}

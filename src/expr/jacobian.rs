@@ -125,6 +125,11 @@ impl Jacobian {
         })
     }
 
+    /// The compiled programs (∂f/∂y, then ∂f/∂t), for native compilation.
+    pub fn programs(&self) -> impl Iterator<Item = &Program> {
+        self.programs.iter().chain(&self.time_programs)
+    }
+
     /// Number of functions (rows).
     pub fn rows(&self) -> usize {
         self.rows

@@ -592,6 +592,8 @@ impl CompiledModel {
             }
             Engine::Jit => self.programs().try_for_each(Program::compile_native_now)?,
         }
+        // The symbolic Jacobians, built on first use, follow the same engine.
+        self.derivatives.use_engine(engine);
         // Regimens with parameter overrides run their own compiled copy.
         self.specialized
             .iter()

@@ -4,9 +4,10 @@
 //! pays only for keeping the expression graph; the first implicit run derives and compiles
 //! them once per compiled model, and every later run clones the compiled programs.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::expr::{Graph, Jacobian, JacobianTooLarge, NodeId};
+use super::Engine;
+use crate::expr::{Graph, Jacobian, JacobianTooLarge, NodeId, Program};
 
 /// The graph and roots the Jacobians are derived from, and the Jacobians once built.
 #[derive(Debug)]
@@ -17,6 +18,8 @@ pub(super) struct Derivatives {
     state_count: usize,
     rhs: OnceLock<Result<Jacobian, JacobianTooLarge>>,
     integrand: OnceLock<Result<Jacobian, JacobianTooLarge>>,
+    /// How the Jacobians' programs run (set by `CompiledModel::use_engine`; bytecode before).
+    engine: Mutex<Engine>,
 }
 
 /// Which functions a [`LazyJacobian`] differentiates.
@@ -44,7 +47,30 @@ impl Derivatives {
             state_count,
             rhs: OnceLock::new(),
             integrand: OnceLock::new(),
+            engine: Mutex::new(Engine::Bytecode),
         }
+    }
+
+    /// Runs the Jacobians' programs as `engine` says: those built already now, later ones when
+    /// they are built. A native compilation that fails leaves that program on the bytecode,
+    /// bit-identical, so it is not an error here (the right-hand side reports JIT failures).
+    pub(super) fn use_engine(&self, engine: Engine) {
+        *self
+            .engine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = engine;
+        for built in [&self.rhs, &self.integrand] {
+            if let Some(Ok(jacobian)) = built.get() {
+                apply_engine(jacobian, engine);
+            }
+        }
+    }
+
+    fn engine(&self) -> Engine {
+        *self
+            .engine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The compiled Jacobian of `functions`, derived and compiled on the first call.
@@ -55,8 +81,23 @@ impl Derivatives {
         };
         cell.get_or_init(|| {
             let mut graph = self.graph.clone();
-            Jacobian::compile(&mut graph, roots, self.state_count)
+            let jacobian = Jacobian::compile(&mut graph, roots, self.state_count);
+            if let Ok(j) = &jacobian {
+                apply_engine(j, self.engine());
+            }
+            jacobian
         })
+    }
+}
+
+fn apply_engine(jacobian: &Jacobian, engine: Engine) {
+    match engine {
+        Engine::Bytecode => {}
+        Engine::Auto => jacobian.programs().for_each(Program::compile_native_when_used),
+        Engine::Jit => jacobian.programs().for_each(|p| {
+            // A failure keeps this program on the (bit-identical) bytecode.
+            let _ = p.compile_native_now();
+        }),
     }
 }
 
