@@ -7,6 +7,9 @@
 //!
 //! Also: a long flat chain evaluates, like the tree walk, strictly left to right.
 
+#[path = "common/expressions.rs"]
+mod expressions;
+
 use proptest::prelude::*;
 use relapse::expr::{Graph, NativeProgram, Program, Scope, lower, parse, reference_eval};
 
@@ -31,57 +34,6 @@ fn leaf() -> impl Strategy<Value = String> {
     ]
 }
 
-fn expression() -> impl Strategy<Value = String> {
-    leaf().prop_recursive(5, 48, 3, |inner| {
-        let condition = (
-            inner.clone(),
-            inner.clone(),
-            prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="]),
-        )
-            .prop_map(|(a, b, op)| format!("({a} {op} {b})"));
-        let condition = (
-            condition.clone(),
-            condition,
-            prop::sample::select(vec!["&&", "||"]),
-            any::<bool>(),
-        )
-            .prop_map(|(a, b, op, negate)| {
-                if negate {
-                    format!("!({a} {op} {b})")
-                } else {
-                    format!("{a} {op} {b}")
-                }
-            });
-        prop_oneof![
-            (
-                inner.clone(),
-                inner.clone(),
-                prop::sample::select(vec!["+", "-", "*", "/"])
-            )
-                .prop_map(|(a, b, op)| format!("({a} {op} {b})")),
-            inner.clone().prop_map(|a| format!("-{a}")),
-            (
-                inner.clone(),
-                prop::sample::select(vec!["1.5", "0.3", "x", "y", "-0.7", "2", "0.5"])
-            )
-                .prop_map(|(a, e)| format!("{a}^{e}")),
-            (
-                inner.clone(),
-                prop::sample::select(vec!["exp", "log", "ln", "log10", "sqrt", "abs", "floor", "ceil"])
-            )
-                .prop_map(|(a, f)| format!("{f}({a})")),
-            (
-                inner.clone(),
-                inner.clone(),
-                prop::sample::select(vec!["min", "max", "pow"])
-            )
-                .prop_map(|(a, b, f)| format!("{f}({a}, {b})")),
-            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(a, b, c)| format!("max({a}, {b}, {c})")),
-            (condition, inner.clone(), inner).prop_map(|(c, a, b)| format!("if({c}, {a}, {b})")),
-        ]
-    })
-}
-
 fn agree(a: f64, b: f64) -> bool {
     if a.is_nan() || b.is_nan() {
         return a.is_nan() && b.is_nan();
@@ -100,7 +52,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
-    fn bytecode_equals_tree_walk(src in expression(), x in -10.0..10.0f64, y in -10.0..10.0f64, t in 0.0..100.0f64) {
+    fn bytecode_equals_tree_walk(src in expressions::expression(leaf().boxed(), 5, 48), x in -10.0..10.0f64, y in -10.0..10.0f64, t in 0.0..100.0f64) {
         let ast = parse(&src).expect("generated expressions parse");
         let mut graph = Graph::new();
         let mut scope = Scope::new();
@@ -173,13 +125,13 @@ fn input() -> impl Strategy<Value = f64> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
-    /// Machine code from Cranelift computes bit for bit what the bytecode computes (NaN
-    /// included), for several random roots sharing one register file (so register reuse is
+    /// Machine code from Cranelift computes bit for bit what the bytecode computes (a NaN as
+    /// a NaN, of either sign: see below), for several random roots sharing one register file (so register reuse is
     /// exercised) and inputs with every special value. Reference: the bytecode machine itself,
     /// the engine the native code must be indistinguishable from.
     #[test]
     fn native_code_is_bit_identical_to_the_bytecode(
-        sources in prop::collection::vec(expression(), 1..4),
+        sources in prop::collection::vec(expressions::expression(leaf().boxed(), 5, 48), 1..4),
         x in input(), y in input(), t in input(),
     ) {
         let mut graph = Graph::new();
@@ -203,7 +155,16 @@ proptest! {
         program.eval(t, &[x, y], &mut bytecode);
         native.eval(t, &[x, y], &mut machine);
         for (i, (b, m)) in bytecode.iter().zip(&machine).enumerate() {
-            prop_assert!(b.to_bits() == m.to_bits(), "{}: bytecode {b:?} vs native {m:?}", sources[i]);
+            // A NaN's sign is not specified by IEEE 754 for arithmetic, and Cranelift folds
+            // (−a)·(−b) to a·b, which flips it when b is NaN (found: (-x * -y^1.5) at x = 0,
+            // y < 0 gives +NaN in the bytecode, −NaN in native code). It is unobservable: no
+            // operation of the language turns a NaN's sign into a different non-NaN value
+            // (comparisons are false, min/max drop it, pow(NaN, 0) = 1 either way) and the CSV
+            // prints NaN. Every other result must agree bit for bit.
+            prop_assert!(
+                b.to_bits() == m.to_bits() || (b.is_nan() && m.is_nan()),
+                "{}: bytecode {b:?} vs native {m:?}", sources[i]
+            );
         }
     }
 }

@@ -12,6 +12,9 @@
 //! (a missing factor, a sign) cannot pass, while a correct one never fails. Each test also
 //! asserts that most entries were compared, so it cannot pass by skipping.
 
+#[path = "common/expressions.rs"]
+mod expressions;
+
 mod common;
 
 use proptest::prelude::*;
@@ -82,51 +85,6 @@ fn leaf() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Every operator and function of the language.
-fn expression() -> impl Strategy<Value = String> {
-    leaf().prop_recursive(4, 32, 3, |inner| {
-        let condition = (
-            inner.clone(),
-            inner.clone(),
-            prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="]),
-        )
-            .prop_map(|(a, b, op)| format!("({a} {op} {b})"));
-        let condition = (
-            condition.clone(),
-            condition,
-            prop::sample::select(vec!["&&", "||"]),
-        )
-            .prop_map(|(a, b, op)| format!("({a} {op} {b})"));
-        prop_oneof![
-            (
-                inner.clone(),
-                inner.clone(),
-                prop::sample::select(vec!["+", "-", "*", "/"])
-            )
-                .prop_map(|(a, b, op)| format!("({a} {op} {b})")),
-            inner.clone().prop_map(|a| format!("-{a}")),
-            (
-                inner.clone(),
-                prop::sample::select(vec!["1.5", "0.3", "x", "y", "-0.7", "2", "0.5", "3", "0"])
-            )
-                .prop_map(|(a, e)| format!("{a}^{e}")),
-            (
-                inner.clone(),
-                prop::sample::select(vec!["exp", "log", "ln", "log10", "sqrt", "abs", "floor", "ceil"])
-            )
-                .prop_map(|(a, f)| format!("{f}({a})")),
-            (
-                inner.clone(),
-                inner.clone(),
-                prop::sample::select(vec!["min", "max", "pow"])
-            )
-                .prop_map(|(a, b, f)| format!("{f}({a}, {b})")),
-            (condition.clone(), inner.clone()).prop_map(|(c, a)| format!("!{c} * {a}")),
-            (condition, inner.clone(), inner).prop_map(|(c, a, b)| format!("if({c}, {a}, {b})")),
-        ]
-    })
-}
-
 /// Compiles `sources` as functions of (t; x, y, z): the values and their Jacobian.
 fn compile(sources: &[String]) -> Option<(Program, Jacobian)> {
     let mut graph = Graph::new();
@@ -155,7 +113,7 @@ fn random_expressions_have_the_jacobian_of_central_differences() {
     });
     let tally = std::cell::RefCell::new(Tally::default());
     let strategy = (
-        prop::collection::vec(expression(), 2),
+        prop::collection::vec(expressions::expression(leaf().boxed(), 4, 32), 2),
         prop::array::uniform3(-4.0..4.0f64),
         0.0..10.0f64,
     );
