@@ -1,5 +1,7 @@
 //! Native code for a compiled [`Program`], by Cranelift: the same instructions in the same
-//! order, so results are bit-identical to the bytecode machine.
+//! order, so results are bit-identical to the bytecode machine, except for the sign of a NaN
+//! (Cranelift's optimiser folds (−a)·(−b) to a·b), which no operation of the language can
+//! observe.
 //!
 //! Each bytecode register becomes an SSA value (the program is straight-line code in
 //! topological order); constants become immediates; `t` and the states are the function's
