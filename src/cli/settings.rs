@@ -32,6 +32,38 @@ impl RunSettings {
             OutputGrid::Times(times) => Ok(times.clone()),
         }
     }
+
+    /// The output times of `simulate` as a lazy sequence (same times and checks as
+    /// [`output_times`](Self::output_times)), so a fine grid takes no memory per row.
+    pub(crate) fn output_grid(&self) -> Result<Grid<'_>, CliError> {
+        match &self.output {
+            OutputGrid::Step(step) => Ok(Grid::Step(StepGrid::checked(*step, self.t_end, self.max_rows)?)),
+            OutputGrid::Times(times) if times.len() as u64 > self.max_rows => Err(too_many_rows(
+                times.len() as f64,
+                self.max_rows,
+                "the output times",
+            )),
+            OutputGrid::Times(times) => Ok(Grid::Times(times.iter().copied())),
+        }
+    }
+}
+
+/// Output times: a regular grid computed on the fly, or the listed times.
+#[derive(Clone, Debug)]
+pub(crate) enum Grid<'a> {
+    Step(StepGrid),
+    Times(std::iter::Copied<std::slice::Iter<'a, f64>>),
+}
+
+impl Iterator for Grid<'_> {
+    type Item = f64;
+
+    fn next(&mut self) -> Option<f64> {
+        match self {
+            Self::Step(grid) => grid.next(),
+            Self::Times(times) => times.next(),
+        }
+    }
 }
 
 /// Default number of output intervals when neither the file nor the flags set a grid.
@@ -129,40 +161,82 @@ fn too_many_rows(rows: f64, max_rows: u64, source: &str) -> CliError {
 /// The row count is computed first and refused beyond `max_rows`; a step too small to advance
 /// `t` is refused too.
 pub(crate) fn step_grid(step: f64, t_end: f64, max_rows: u64) -> Result<Vec<f64>, CliError> {
-    if step.is_nan() || step <= 0.0 {
-        // Only the default step t_end/100 can get here: flags and the file require > 0.
-        return Err(CliError::Usage(format!(
-            "the output step t_end/100 underflows to 0 for t_end = {t_end:e}; give `--times 0,{t_end:e}` or `--output-step`"
-        )));
-    }
-    let source = || format!("output step {step:e} over t_end = {t_end:e}");
-    // One row per whole step and one for t = 0 (t_end may add one more, checked at the end).
-    let rows = (t_end / step).floor() + 1.0;
-    if rows.is_nan() || rows > max_rows as f64 {
-        return Err(too_many_rows(rows, max_rows, &source()));
-    }
-    let mut times: Vec<f64> = Vec::with_capacity(rows as usize + 1);
-    let mut i = 0u64;
-    loop {
-        let t = i as f64 * step;
-        if t > t_end * (1.0 + 1e-12) {
-            break;
-        }
-        if times.last().is_some_and(|&last| t <= last) {
+    Ok(StepGrid::checked(step, t_end, max_rows)?.collect())
+}
+
+/// The times of [`step_grid`] produced one by one, so that a long grid takes no memory.
+#[derive(Clone, Debug)]
+pub(crate) struct StepGrid {
+    step: f64,
+    t_end: f64,
+    i: u64,
+    last: Option<f64>,
+    done: bool,
+}
+
+impl StepGrid {
+    /// The grid, after one pass that checks the row limit and that every step advances `t`.
+    pub(crate) fn checked(step: f64, t_end: f64, max_rows: u64) -> Result<Self, CliError> {
+        if step.is_nan() || step <= 0.0 {
+            // Only the default step t_end/100 can get here: flags and the file require > 0.
             return Err(CliError::Usage(format!(
-                "output step {step:e} does not advance time at t = {t:e}; use a larger `--output-step`"
+                "the output step t_end/100 underflows to 0 for t_end = {t_end:e}; give `--times 0,{t_end:e}` or `--output-step`"
             )));
         }
-        times.push(t.min(t_end));
-        i += 1;
+        let source = || format!("output step {step:e} over t_end = {t_end:e}");
+        // One row per whole step and one for t = 0 (t_end may add one more, checked at the end).
+        let rows = (t_end / step).floor() + 1.0;
+        if rows.is_nan() || rows > max_rows as f64 {
+            return Err(too_many_rows(rows, max_rows, &source()));
+        }
+        let grid = Self {
+            step,
+            t_end,
+            i: 0,
+            last: None,
+            done: false,
+        };
+        let mut count = 0u64;
+        let mut last: Option<f64> = None;
+        for t in grid.clone() {
+            if last.is_some_and(|l| t <= l) {
+                return Err(CliError::Usage(format!(
+                    "output step {step:e} does not advance time at t = {t:e}; use a larger `--output-step`"
+                )));
+            }
+            last = Some(t);
+            count += 1;
+        }
+        if count > max_rows {
+            return Err(too_many_rows(count as f64, max_rows, &source()));
+        }
+        Ok(grid)
     }
-    if times.last().is_some_and(|&last| (t_end - last) > 1e-12 * t_end) {
-        times.push(t_end);
+}
+
+impl Iterator for StepGrid {
+    type Item = f64;
+
+    fn next(&mut self) -> Option<f64> {
+        if self.done {
+            return None;
+        }
+        let t = self.i as f64 * self.step;
+        let next = if t > self.t_end * (1.0 + 1e-12) {
+            self.done = true;
+            // t_end itself closes the grid unless the last time is within rounding of it.
+            self.last
+                .filter(|&last| (self.t_end - last) > 1e-12 * self.t_end)
+                .map(|_| self.t_end)
+        } else {
+            self.i += 1;
+            Some(t.min(self.t_end))
+        };
+        if next.is_some() {
+            self.last = next;
+        }
+        next
     }
-    if times.len() as u64 > max_rows {
-        return Err(too_many_rows(times.len() as f64, max_rows, &source()));
-    }
-    Ok(times)
 }
 
 fn parse_overrides(model: &Model, set: &[String]) -> Result<Vec<ParameterOverride>, CliError> {

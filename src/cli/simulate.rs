@@ -9,7 +9,7 @@ use relapse::solve::SolverWarning;
 
 use super::args::SimulateArgs;
 use super::outputs::{self, Output};
-use super::settings::RunSettings;
+use super::settings::{Grid, RunSettings};
 use super::{CliError, Prepared, console, prepare};
 
 pub(crate) use super::outputs::refuse_to_overwrite;
@@ -36,7 +36,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         .iter()
         .map(|&i| compiled.output_names[i].clone())
         .collect();
-    let output_times = settings.output_times()?;
+    let output_times = settings.output_grid()?;
     // Rows go out as the integrator reaches them into the reserved temporary file (dropped, so
     // removed, if the run fails); standard output gets them only once every regimen has run.
     let (sink, target) = outputs::stream(out)?;
@@ -46,7 +46,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
             compiled: &compiled,
             regimen,
             settings: &settings,
-            output_times: &output_times,
+            output_times: output_times.clone(),
             columns: &columns,
         };
         run.write(&mut csv, args.stats).map_err(|e| e.into_cli(&sink))?;
@@ -60,7 +60,7 @@ struct Run<'a> {
     compiled: &'a CompiledModel,
     regimen: &'a Regimen,
     settings: &'a RunSettings,
-    output_times: &'a [f64],
+    output_times: Grid<'a>,
     columns: &'a [usize],
 }
 
@@ -69,9 +69,9 @@ impl Run<'_> {
         let name = &self.regimen.name;
         let summary = self
             .compiled
-            .simulate_rows(
+            .simulate_rows_over(
                 self.regimen,
-                (self.settings.t_end, self.output_times),
+                (self.settings.t_end, self.output_times.clone()),
                 (&self.settings.options, self.columns),
                 |t, row| csv.row(name, t, row),
             )

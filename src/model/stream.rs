@@ -66,6 +66,20 @@ impl CompiledModel {
         (options, columns): (&SolverOptions, &[usize]),
         on_row: impl FnMut(f64, &[f64]) -> Result<(), E>,
     ) -> Result<RunSummary, StreamError<E>> {
+        let times = output_times.iter().copied();
+        self.simulate_rows_over(regimen, (t_end, times), (options, columns), on_row)
+    }
+
+    /// [`simulate_rows`](Self::simulate_rows) with the output times produced by `output_times`
+    /// (sorted, within [0, t_end]; walked twice, never stored), so that neither the rows nor
+    /// the grid take memory per output.
+    pub fn simulate_rows_over<E>(
+        &self,
+        regimen: &Regimen,
+        (t_end, output_times): (f64, impl Iterator<Item = f64> + Clone),
+        (options, columns): (&SolverOptions, &[usize]),
+        on_row: impl FnMut(f64, &[f64]) -> Result<(), E>,
+    ) -> Result<RunSummary, StreamError<E>> {
         // A regimen with parameter overrides runs its own compiled copy.
         let model = self.for_regimen(regimen);
         let events = regimen
@@ -76,7 +90,7 @@ impl CompiledModel {
             initial_state: &initial_state,
             events: &events,
             t_end,
-            output_times,
+            output_times: &[],
         };
         let program = model.outputs.clone();
         let mut rows = Rows {
@@ -90,12 +104,22 @@ impl CompiledModel {
         };
         let mut system = model.system();
         let solved = match regimen.adaptive {
-            None => crate::solve::simulate_into(&mut system, &problem, options, &mut NoObserver, &mut rows),
+            None => crate::solve::simulate_into_times(
+                &mut system,
+                (&problem, output_times),
+                options,
+                (&mut NoObserver, &mut rows),
+            ),
             Some(_) => {
                 let mut nothing = NoObserver;
                 let n = model.state_names.len();
                 let mut switching = super::switching::Switching::new(model, regimen, n, &mut nothing);
-                crate::solve::simulate_into(&mut system, &problem, options, &mut switching, &mut rows)
+                crate::solve::simulate_into_times(
+                    &mut system,
+                    (&problem, output_times),
+                    options,
+                    (&mut switching, &mut rows),
+                )
             }
         };
         match (solved, rows.failure) {

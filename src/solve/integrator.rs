@@ -65,17 +65,48 @@ pub fn simulate_into<S: OdeSystem, O: Observer, K: OutputSink>(
     observer: &mut O,
     sink: &mut K,
 ) -> Result<RunSummary, SolveError> {
+    let times = problem.output_times.iter().copied();
+    dispatch(system, (problem, times), options, (observer, sink))
+}
+
+/// Like [`simulate_into`], with the output times produced by `times` (sorted, within
+/// [0, t_end]; walked twice, never stored) instead of `problem.output_times`, which must be
+/// empty: a long regular grid then needs no memory per output.
+pub fn simulate_into_times<S: OdeSystem, O: Observer, K: OutputSink, I: Iterator<Item = f64> + Clone>(
+    system: &mut S,
+    (problem, times): (&Problem<'_>, I),
+    options: &SolverOptions,
+    (observer, sink): (&mut O, &mut K),
+) -> Result<RunSummary, SolveError> {
+    if !problem.output_times.is_empty() {
+        return Err(SolveError::InvalidOptions(
+            "output times are given either in the problem or as the iterator, not both".to_string(),
+        ));
+    }
+    dispatch(system, (problem, times), options, (observer, sink))
+}
+
+fn dispatch<S: OdeSystem, O: Observer, K: OutputSink, I: Iterator<Item = f64> + Clone>(
+    system: &mut S,
+    (problem, times): (&Problem<'_>, I),
+    options: &SolverOptions,
+    (observer, sink): (&mut O, &mut K),
+) -> Result<RunSummary, SolveError> {
     let n = system.dimension();
-    validate(problem, options, (n, system.controlled_dimension()))?;
+    validate(
+        (problem, times.clone()),
+        options,
+        (n, system.controlled_dimension()),
+    )?;
     match options.method {
         Method::Dopri5 => Run::new(Dopri5::new(n), StepController::dopri5(), options, n).solve(
             system,
-            problem,
+            (problem, times),
             (observer, sink),
         ),
         Method::Dop853 => Run::new(Dop853::new(n), StepController::dop853(), options, n).solve(
             system,
-            problem,
+            (problem, times),
             (observer, sink),
         ),
         Method::Rodas5P => {
@@ -87,14 +118,14 @@ pub fn simulate_into<S: OdeSystem, O: Observer, K: OutputSink>(
             let method = Rodas5P::new(n, time);
             Run::new(method, StepController::rosenbrock(), options, n).solve(
                 system,
-                problem,
+                (problem, times),
                 (observer, sink),
             )
         }
         // The stiff half is built (and the Jacobian probed) only if the stiffness test fires.
         Method::Auto => Run::new(Auto::new(n), StepController::dopri5(), options, n).solve(
             system,
-            problem,
+            (problem, times),
             (observer, sink),
         ),
     }
@@ -122,7 +153,7 @@ pub(super) fn stiff_support<S: OdeSystem>(
 }
 
 fn validate(
-    problem: &Problem<'_>,
+    (problem, times): (&Problem<'_>, impl Iterator<Item = f64>),
     options: &SolverOptions,
     (n, controlled): (usize, usize),
 ) -> Result<(), SolveError> {
@@ -134,7 +165,13 @@ fn validate(
         return bad("t_end must be a finite number > 0");
     }
     let within = |t: &f64| (0.0..=problem.t_end).contains(t);
-    if !problem.output_times.iter().all(within) || problem.output_times.windows(2).any(|w| w[1] < w[0]) {
+    let mut previous = f64::NEG_INFINITY;
+    let ordered = |t: f64| {
+        let ok = within(&t) && t >= previous;
+        previous = t;
+        ok
+    };
+    if !times.into_iter().all(ordered) {
         // Each output time is recorded exactly once; one outside [0, t_end] never would be.
         return bad("output times must be sorted and within [0, t_end]");
     }
@@ -153,9 +190,18 @@ fn validate(
 /// "output at a dose time" always means after the dose. Within rounding: |o − e| ≤
 /// `SNAP_TOLERANCE`·max(|o|, |e|), relative, so the rule is the same in any time unit (near
 /// t = 0 only 0 itself is at an event at 0). An event takes only its nearest output, and an
-/// output moves only to its nearest event, so distinct outputs stay distinct. One pass over the
-/// two sorted lists.
+/// output moves only to its nearest event, so distinct outputs stay distinct.
+#[cfg(test)]
 fn snap_outputs(times: &[f64], problem: &Problem<'_>) -> Vec<f64> {
+    snapped(times.iter().copied(), problem).collect()
+}
+
+/// [`snap_outputs`] as an iterator: two merge passes over `times` (one here for the output
+/// nearest each event, one as it is consumed), memory only per event, none per output.
+fn snapped<I: Iterator<Item = f64> + Clone>(
+    times: I,
+    problem: &Problem<'_>,
+) -> impl Iterator<Item = f64> + use<I> {
     let mut anchors: Vec<f64> = problem
         .events
         .iter()
@@ -164,37 +210,46 @@ fn snap_outputs(times: &[f64], problem: &Problem<'_>) -> Vec<f64> {
         .collect();
     anchors.dedup();
     anchors.push(problem.t_end);
-    let output_of_anchor: Vec<Option<usize>> = nearest(&anchors, times).collect();
+    let output_of_anchor: Vec<Option<usize>> = nearest_in(&anchors, times.clone().enumerate());
     let near = |o: f64, e: f64| (o - e).abs() <= SNAP_TOLERANCE * o.abs().max(e.abs());
-    let mut snapped: Vec<f64> = nearest(times, &anchors)
-        .enumerate()
-        .map(|(i, anchor)| match anchor {
-            Some(j) if output_of_anchor[j] == Some(i) && near(times[i], anchors[j]) => anchors[j],
-            _ => times[i],
-        })
-        .collect();
-    // Only exact ties between two candidates could reorder outputs; keep them sorted anyway.
-    for i in 1..snapped.len() {
-        if snapped[i] < snapped[i - 1] {
-            snapped[i] = snapped[i - 1];
-        }
-    }
-    snapped
-}
-
-/// For each of the sorted `queries`, the index of the nearest of the sorted `points` (the
-/// earlier one on a tie), by one merge pass.
-fn nearest<'a>(queries: &'a [f64], points: &'a [f64]) -> impl Iterator<Item = Option<usize>> + 'a {
     let mut j = 0;
-    queries.iter().map(move |&q| {
-        while j < points.len() && points[j] < q {
+    // Only exact ties between two candidates could reorder outputs; keep them sorted anyway.
+    let mut last = f64::NEG_INFINITY;
+    times.enumerate().map(move |(i, o)| {
+        while j < anchors.len() && anchors[j] < o {
             j += 1;
         }
-        match (j.checked_sub(1), (j < points.len()).then_some(j)) {
-            (Some(a), Some(b)) => Some(if q - points[a] <= points[b] - q { a } else { b }),
+        let anchor = match (j.checked_sub(1), (j < anchors.len()).then_some(j)) {
+            (Some(a), Some(b)) => Some(if o - anchors[a] <= anchors[b] - o { a } else { b }),
             (a, b) => a.or(b),
-        }
+        };
+        let t = match anchor {
+            Some(k) if output_of_anchor[k] == Some(i) && near(o, anchors[k]) => anchors[k],
+            _ => o,
+        };
+        last = last.max(t);
+        last
     })
+}
+
+/// For each of the sorted `queries`, the index of the nearest of the sorted, enumerated
+/// `points` (the earlier one on a tie), by one merge pass.
+fn nearest_in(queries: &[f64], points: impl Iterator<Item = (usize, f64)>) -> Vec<Option<usize>> {
+    let mut points = points.peekable();
+    let mut before: Option<(usize, f64)> = None;
+    queries
+        .iter()
+        .map(|&q| {
+            while let Some(&(i, p)) = points.peek().filter(|&&(_, p)| p < q) {
+                before = Some((i, p));
+                points.next();
+            }
+            match (before, points.peek().copied()) {
+                (Some(a), Some(b)) => Some(if q - a.1 <= b.1 - q { a.0 } else { b.0 }),
+                (a, b) => a.or(b).map(|(i, _)| i),
+            }
+        })
+        .collect()
 }
 
 struct Run<'o, M: RungeKutta> {
@@ -213,21 +268,20 @@ struct Run<'o, M: RungeKutta> {
 }
 
 /// The output times, how many are done, and the sink that takes them.
-struct Recorder<'p, K: OutputSink> {
-    times: &'p [f64],
-    next: usize,
+struct Recorder<'p, K: OutputSink, T: Iterator<Item = f64>> {
+    times: std::iter::Peekable<T>,
     sink: &'p mut K,
 }
 
-impl<K: OutputSink> Recorder<'_, K> {
+impl<K: OutputSink, T: Iterator<Item = f64>> Recorder<'_, K, T> {
     fn record(&mut self, t: f64, y: &[f64]) -> Result<(), SolveError> {
         self.sink.record(t, y).map_err(|_| SolveError::Stopped { t })?;
-        self.next += 1;
+        self.times.next();
         Ok(())
     }
 
-    fn pending(&self) -> Option<f64> {
-        self.times.get(self.next).copied()
+    fn pending(&mut self) -> Option<f64> {
+        self.times.peek().copied()
     }
 }
 
@@ -248,10 +302,10 @@ impl<'o, M: RungeKutta> Run<'o, M> {
         }
     }
 
-    fn solve<S: OdeSystem, O: Observer, K: OutputSink>(
+    fn solve<S: OdeSystem, O: Observer, K: OutputSink, I: Iterator<Item = f64> + Clone>(
         mut self,
         system: &mut S,
-        problem: &Problem<'_>,
+        (problem, times): (&Problem<'_>, I),
         (observer, sink): (&mut O, &mut K),
     ) -> Result<RunSummary, SolveError> {
         let n = problem.initial_state.len();
@@ -262,10 +316,8 @@ impl<'o, M: RungeKutta> Run<'o, M> {
             evaluations: 0,
             infusing: false,
         };
-        let output_times = snap_outputs(problem.output_times, problem);
         let mut recorder = Recorder {
-            times: &output_times,
-            next: 0,
+            times: snapped(times, problem).peekable(),
             sink,
         };
         let mut active_infusions: Vec<(usize, usize, f64)> = Vec::new();
@@ -313,12 +365,12 @@ impl<'o, M: RungeKutta> Run<'o, M> {
     }
 
     /// Integrates from `span.0` to `span.1` (exactly), recording outputs strictly inside.
-    fn segment<S: OdeSystem, O: Observer, K: OutputSink>(
+    fn segment<S: OdeSystem, O: Observer, K: OutputSink, T: Iterator<Item = f64>>(
         &mut self,
         rhs: &mut Rhs<'_, S>,
         span: (f64, f64),
         y: &mut [f64],
-        (recorder, observer): (&mut Recorder<'_, K>, &mut O),
+        (recorder, observer): (&mut Recorder<'_, K, T>, &mut O),
     ) -> Result<(), SolveError> {
         let (t0, t1) = span;
         self.stats.segments += 1;
@@ -728,6 +780,52 @@ mod tests {
         fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) {
             dy[0] = -y[0];
         }
+    }
+
+    #[test]
+    fn generated_output_times_give_the_rows_of_the_listed_times() {
+        // The same grid listed in the problem and produced by an iterator (never stored) must
+        // give bit-identical rows: both go through the same snapping and recording.
+        use crate::solve::sink::Collect;
+        let grid = || (0..=40).map(|i| f64::from(i) * 0.025);
+        let listed: Vec<f64> = grid().collect();
+        let problem = |times| Problem {
+            initial_state: &[1.0],
+            events: &[],
+            t_end: 1.0,
+            output_times: times,
+        };
+        let options = SolverOptions::new(1);
+        let mut a = Collect::with_capacity(listed.len(), 1);
+        simulate_into(&mut Decay, &problem(&listed), &options, &mut NoObserver, &mut a).unwrap();
+        let mut b = Collect::with_capacity(0, 1);
+        simulate_into_times(
+            &mut Decay,
+            (&problem(&[]), grid()),
+            &options,
+            (&mut NoObserver, &mut b),
+        )
+        .unwrap();
+        assert_eq!(a.times.len(), 41);
+        assert_eq!((&a.times, &a.states), (&b.times, &b.states));
+        // Times in both places are ambiguous: refused.
+        let mut c = Collect::with_capacity(0, 1);
+        let e = simulate_into_times(
+            &mut Decay,
+            (&problem(&listed), grid()),
+            &options,
+            (&mut NoObserver, &mut c),
+        );
+        assert!(matches!(e, Err(SolveError::InvalidOptions(_))), "{e:?}");
+        // An unsorted generated grid is refused like an unsorted list.
+        let mut d = Collect::with_capacity(0, 1);
+        let e = simulate_into_times(
+            &mut Decay,
+            (&problem(&[]), [0.5, 0.25].into_iter()),
+            &options,
+            (&mut NoObserver, &mut d),
+        );
+        assert!(matches!(e, Err(SolveError::InvalidOptions(_))), "{e:?}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ mod windows;
 
 pub use controller::{StepController, StepDecision};
 pub use events::{Crossing, EventFunctions, EventLocator, Extremum, Jump};
-pub use integrator::{simulate, simulate_into, simulate_observed};
+pub use integrator::{simulate, simulate_into, simulate_into_times, simulate_observed};
 pub use observer::{DenseStep, Interpolant, NoObserver, Observer};
 pub use options::{Method, SolverOptions, StepMode};
 pub use quadrature::WithQuadratures;
