@@ -26,14 +26,14 @@ use super::strokes::bitmap_pieces;
 use super::ticks::span_labeller;
 use super::{Marker, Panel, PlotError};
 
-/// Font size of marker labels.
-const MARKER_FONT: u32 = 14;
-/// Font size of level labels.
-const LEVEL_FONT: u32 = 15;
+/// Font size of marker labels (also the population figure's).
+pub(super) const MARKER_FONT: u32 = 14;
+/// Font size of level labels (also the population figure's).
+pub(super) const LEVEL_FONT: u32 = 15;
 /// Margin between the legend and the plotting area's edge.
-const LEGEND_PAD: i32 = 8;
+pub(super) const LEGEND_PAD: i32 = 8;
 /// Grey of the level lines' legend swatch.
-const LEVEL_GREY: RGBColor = RGBColor(100, 100, 100);
+pub(super) const LEVEL_GREY: RGBColor = RGBColor(100, 100, 100);
 /// Radius of an observation's point (with its white ring), as an obstacle.
 const OBSERVATION_RADIUS: i32 = 6;
 /// Radius of a marker's symbol, as an obstacle.

@@ -18,20 +18,12 @@ use crate::plot::draw::err;
 use crate::plot::key;
 use crate::plot::layout::MARGIN;
 use crate::plot::legend::{Entry, Swatch};
-use crate::plot::panel::{PanelLayout, TextBox};
+use crate::plot::panel::{LEGEND_PAD, LEVEL_FONT, LEVEL_GREY, MARKER_FONT, PanelLayout, TextBox};
 use crate::plot::placement::{
     Avoid, Occupancy, Painter, Rect, free_spot, least_covered, place_label, place_level_label,
 };
 use crate::plot::strokes::bitmap_pieces;
 
-/// Font size of level labels (threshold, detection limit), as in `plot`.
-const LEVEL_FONT: u32 = 15;
-/// Font size of marker labels (median times), as in `plot`.
-const MARKER_FONT: u32 = 14;
-/// Margin between the legend and the plotting area's edge.
-const LEGEND_PAD: i32 = 8;
-/// Grey of a level's legend swatch, when its label could not be placed.
-const LEVEL_GREY: RGBColor = RGBColor(100, 100, 100);
 /// Pixels around a drawn line or band edge that labels and the legend keep clear of (lines
 /// are stroked 2 px wide).
 const DATA_RADIUS: i32 = 2;
