@@ -244,8 +244,8 @@ impl<F: EventFunctions> EventLocator<F> {
         let Some(windows) = &mut self.windows else {
             return;
         };
-        for i in 0..windows.bounds_inside(step.t0, step.t1).len() {
-            let t = windows.bounds_inside(step.t0, step.t1)[i];
+        for i in windows.bounds_inside(step.t0, step.t1) {
+            let t = windows.bounds()[i];
             step.state_at(t, &mut self.y_probe);
             self.functions.eval(t, &self.y_probe, &mut self.g_probe);
             windows.track_both(t, &self.g_probe);

@@ -51,11 +51,12 @@ impl WindowMinima {
         &self.minima
     }
 
-    /// The bounds strictly inside (t0, t1), where the caller must evaluate the function.
-    pub(crate) fn bounds_inside(&self, t0: f64, t1: f64) -> &[f64] {
+    /// Indices of the bounds strictly inside (t0, t1), where the caller must evaluate the
+    /// function.
+    pub(crate) fn bounds_inside(&self, t0: f64, t1: f64) -> std::ops::Range<usize> {
         let from = self.bounds.partition_point(|&b| b <= t0);
         let to = self.bounds.partition_point(|&b| b < t1);
-        &self.bounds[from..to.max(from)]
+        from..to.max(from)
     }
 
     /// Records the value `g[function]` at `t`, taken from `side`.
@@ -102,8 +103,8 @@ mod tests {
         let m = w.minima();
         assert_eq!((m[0].value, m[0].time), (1.0, 10.0));
         assert_eq!((m[1].value, m[1].time), (3.0, 10.0));
-        assert_eq!(w.bounds_inside(5.0, 20.0), &[10.0]);
+        assert_eq!(w.bounds_inside(5.0, 20.0), 1..2);
         assert!(w.bounds_inside(10.0, 20.0).is_empty());
-        assert_eq!(w.bounds_inside(-1.0, 0.5), &[0.0]);
+        assert_eq!(w.bounds_inside(-1.0, 0.5), 0..1);
     }
 }
