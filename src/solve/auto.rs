@@ -201,12 +201,12 @@ impl RungeKutta for Auto {
         let Ok(implicit) = implicit else {
             return None;
         };
+        // The Jacobian evaluated here is the first step's: f(t, y) carries over, and so does it.
+        implicit.restart();
         if !implicit.jacobian_finite_at(system, t, y) {
             return None;
         }
-        // f(t, y) at the switching point carries over; the Jacobian is evaluated there.
         implicit.k_start().copy_from_slice(self.explicit.k_start());
-        implicit.restart();
         self.stiff = true;
         self.cheaper_verdicts = 0;
         if self

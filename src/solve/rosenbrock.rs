@@ -93,14 +93,16 @@ impl<L: LinearSolver> Rodas5P<L> {
         None
     }
 
-    /// Whether ∂f/∂y (and ∂f/∂t) of `system` are finite at `(t, y)`; evaluates them into this
-    /// method's buffers (the next step evaluates them again).
+    /// Evaluates ∂f/∂y (and ∂f/∂t) of `system` at `(t, y)`, where the next step starts, so
+    /// that step uses them; returns whether they are finite. (Infusion rates add nothing to
+    /// either derivative, so `system` alone gives what the step would compute.)
     pub(crate) fn jacobian_finite_at<S: OdeSystem>(&mut self, system: &mut S, t: f64, y: &[f64]) -> bool {
         system.jacobian(t, y, &mut self.jac);
         if self.time == TimeDependence::Partial {
             system.time_partial(t, y, &mut self.dfdt);
         }
-        self.jacobian_current = false;
+        self.work.jacobian_evaluations += 1;
+        self.jacobian_current = true;
         self.non_finite_entry().is_none()
     }
 
