@@ -14,7 +14,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ode_solvers::{Dopri5, OutputType, SVector, System};
 use relapse::model::{self, CompiledModel, Engine};
-use relapse::solve::SolverOptions;
+use relapse::solve::{Method, SolverOptions};
 
 const SIZES: [usize; 6] = [10, 50, 200, 1_000, 5_000, 20_000];
 /// Chain runs end at t = 1 (the first compartments move, the tail stays ~0).
@@ -74,8 +74,16 @@ fn against_ode_solvers<const N: usize>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("ode_solvers_chain_{N}"));
     let source = chain::chain_toml(N, T_END, T_END, 0);
     let model = compiled(&source, Engine::Jit);
-    let o = options(N);
+    // The model's own `method = "dopri5"`, as `relapse simulate` runs it: the same method as
+    // the oracle. `auto` (the default when a model names none) also runs the stiffness test on
+    // every step, where DOPRI5 runs it every thousandth.
+    let mut o = options(N);
+    o.method = Method::Dopri5;
     group.bench_function("relapse_jit", |b| {
+        b.iter(|| model.simulate(&model.regimens[0], T_END, &[T_END], &o).unwrap());
+    });
+    o.method = Method::Auto;
+    group.bench_function("relapse_jit_auto", |b| {
         b.iter(|| model.simulate(&model.regimens[0], T_END, &[T_END], &o).unwrap());
     });
     group.bench_function("ode_solvers_svector", |b| {

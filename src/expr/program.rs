@@ -2,10 +2,11 @@
 //! allocation. The register file holds `[t, y_0 … y_{n-1}, constants…, temporaries…]`; each
 //! instruction writes one register, and instructions come in topological order.
 //!
-//! Speed without `unsafe`: the register file is a boxed array of 2¹⁶ entries and every operand
-//! is a `u16`, so every index is provably in bounds and the compiler drops the checks. The
-//! 512 KiB file is a zeroed allocation, which the OS maps lazily: a program touches only the
-//! pages of the registers it uses, and a clone copies only those. A product
+//! Speed without `unsafe`: the register file is a boxed array whose length is a power of two
+//! (2⁸, 2¹² or 2¹⁶ entries, the smallest that holds the program's registers), and every operand
+//! is masked with that length minus one, so every index is provably in bounds and the compiler
+//! drops the checks. Sizing the file to the program matters: cloning a program (once per run)
+//! used to clear a 512 KiB file, which cost more than a whole small solve. A product
 //! used only by one sum or difference is fused into it (`a*b + c` in one instruction, rounded
 //! exactly as the two separate operations would be).
 
@@ -17,12 +18,13 @@ use super::jit::{JitError, NativeProgram};
 use super::ops::{Op1, Op2, half_power, nan_max, nan_min, power};
 use super::schedule;
 
-/// Size of the register file: every `u16` operand indexes it, so indexing needs no check.
+/// Size of the largest register file: every `u16` operand indexes it.
 const REGISTERS: usize = 1 << 16;
-/// A no-op on a `u16` operand, kept so each index is visibly in bounds.
-const MASK: usize = REGISTERS - 1;
 /// Registers a program may use: the last index is the schedule's "no register" marker.
 const MAX_REGISTERS: usize = REGISTERS - 1;
+/// Sizes of the smaller register files.
+const SMALL: usize = 1 << 8;
+const MEDIUM: usize = 1 << 12;
 
 type Reg = u16;
 
@@ -115,11 +117,12 @@ pub(super) struct Parts<'a> {
 /// the native code, which computes bit-identical values, so when the switch happens never
 /// changes a result.
 pub struct Program {
-    instructions: Vec<Instr>,
-    registers: Box<[f64; REGISTERS]>,
+    /// Shared by all clones: only the register file is per clone.
+    instructions: Arc<[Instr]>,
+    registers: RegisterFile,
     used_registers: usize,
     state_count: usize,
-    results: Vec<Reg>,
+    results: Arc<[Reg]>,
     /// Native code and the policy for making it; shared by all clones.
     native: Arc<Native>,
     /// Bytecode evaluations by this clone while native code was wanted but not yet made.
@@ -146,7 +149,7 @@ impl std::fmt::Debug for Program {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Program")
             .field("instructions", &self.instructions)
-            .field("registers", &&self.registers[..self.used_registers])
+            .field("registers", &&self.registers.as_slice()[..self.used_registers])
             .field("state_count", &self.state_count)
             .field("results", &self.results)
             .finish()
@@ -155,26 +158,57 @@ impl std::fmt::Debug for Program {
 
 impl Clone for Program {
     fn clone(&self) -> Self {
-        let mut registers = zeroed_registers();
-        registers[..self.used_registers].copy_from_slice(&self.registers[..self.used_registers]);
         Self {
-            instructions: self.instructions.clone(),
-            registers,
+            instructions: Arc::clone(&self.instructions),
+            registers: self.registers.clone(),
             used_registers: self.used_registers,
             state_count: self.state_count,
-            results: self.results.clone(),
+            results: Arc::clone(&self.results),
             native: Arc::clone(&self.native),
             evaluations: 0,
         }
     }
 }
 
-fn zeroed_registers() -> Box<[f64; REGISTERS]> {
-    // A zeroed allocation is lazily mapped by the OS: untouched registers cost nothing.
-    vec![0.0; REGISTERS]
-        .into_boxed_slice()
-        .try_into()
-        .expect("length is REGISTERS")
+/// A register file of a power-of-two length, so that masking an operand with the length minus
+/// one bounds it without a check.
+#[derive(Clone)]
+enum RegisterFile {
+    Small(Box<[f64; SMALL]>),
+    Medium(Box<[f64; MEDIUM]>),
+    Large(Box<[f64; REGISTERS]>),
+}
+
+impl RegisterFile {
+    /// The smallest file holding `used` registers, all zero.
+    fn zeroed(used: usize) -> Self {
+        fn boxed<const N: usize>() -> Box<[f64; N]> {
+            vec![0.0; N].into_boxed_slice().try_into().expect("length is N")
+        }
+        if used <= SMALL {
+            Self::Small(boxed())
+        } else if used <= MEDIUM {
+            Self::Medium(boxed())
+        } else {
+            Self::Large(boxed())
+        }
+    }
+
+    fn as_slice(&self) -> &[f64] {
+        match self {
+            Self::Small(r) => &r[..],
+            Self::Medium(r) => &r[..],
+            Self::Large(r) => &r[..],
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [f64] {
+        match self {
+            Self::Small(r) => &mut r[..],
+            Self::Medium(r) => &mut r[..],
+            Self::Large(r) => &mut r[..],
+        }
+    }
 }
 
 fn truth(b: bool) -> f64 {
@@ -277,13 +311,14 @@ impl Program {
         let absorbed = fusions(graph, &needed, &uses);
         let layout = schedule::layout(graph, roots, (&needed, &absorbed), state_count, MAX_REGISTERS)
             .map_err(|schedule::TooManyRegisters(needed)| ProgramTooLarge { needed })?;
-        let mut registers = zeroed_registers();
+        let mut registers = RegisterFile::zeroed(layout.used_registers);
+        let file = registers.as_mut_slice();
         for (i, node) in graph.nodes.iter().enumerate() {
             if let (true, Node::Const(bits)) = (needed[i], *node) {
-                registers[layout.register_of[i] as usize] = f64::from_bits(bits);
+                file[layout.register_of[i] as usize] = f64::from_bits(bits);
             }
         }
-        let instructions = layout
+        let instructions: Arc<[Instr]> = layout
             .order
             .iter()
             .map(|id| {
@@ -297,13 +332,16 @@ impl Program {
                 )
             })
             .collect();
-        let results = roots.iter().map(|id| layout.register_of[id.0 as usize]).collect();
+        let results = roots
+            .iter()
+            .map(|id| layout.register_of[id.0 as usize])
+            .collect::<Vec<_>>();
         Ok(Self {
             instructions,
             registers,
             used_registers: layout.used_registers,
             state_count,
-            results,
+            results: results.into(),
             native: Arc::default(),
             evaluations: 0,
         })
@@ -338,7 +376,7 @@ impl Program {
     pub(super) fn parts(&self) -> Parts<'_> {
         Parts {
             instructions: &self.instructions,
-            registers: &self.registers[..self.used_registers],
+            registers: &self.registers.as_slice()[..self.used_registers],
             state_count: self.state_count,
             results: &self.results,
         }
@@ -378,33 +416,52 @@ impl Program {
     /// [`Program::eval`] by the bytecode machine, whether or not native code exists: the
     /// reference the native code is tested against.
     pub fn eval_bytecode(&mut self, t: f64, y: &[f64], out: &mut [f64]) {
-        let r = &mut *self.registers;
-        r[0] = t;
-        // Element-wise (not `copy_from_slice`): a handful of states is cheaper than a memcpy call.
-        for (slot, &value) in r[1..].iter_mut().zip(&y[..self.state_count]) {
-            *slot = value;
-        }
-        for instruction in &self.instructions {
-            execute(r, *instruction);
-        }
-        for (o, &reg) in out.iter_mut().zip(&self.results) {
-            *o = r[reg as usize & MASK];
+        let y = &y[..self.state_count];
+        let code = (&self.instructions[..], &self.results[..]);
+        match &mut self.registers {
+            RegisterFile::Small(r) => run(r, code, (t, y), out),
+            RegisterFile::Medium(r) => run(r, code, (t, y), out),
+            RegisterFile::Large(r) => run(r, code, (t, y), out),
         }
     }
 }
 
+/// Runs `instructions` on the register file `r` (states `y` at time `t`) and copies the
+/// `results` registers to `out`.
+fn run<const N: usize>(
+    r: &mut [f64; N],
+    (instructions, results): (&[Instr], &[Reg]),
+    (t, y): (f64, &[f64]),
+    out: &mut [f64],
+) {
+    r[0] = t;
+    // Element-wise (not `copy_from_slice`): a handful of states is cheaper than a memcpy call.
+    for (slot, &value) in r[1..].iter_mut().zip(y) {
+        *slot = value;
+    }
+    for instruction in instructions {
+        execute(r, *instruction);
+    }
+    for (o, &reg) in out.iter_mut().zip(results) {
+        *o = r[reg as usize & (N - 1)];
+    }
+}
+
 #[inline(always)]
-fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
+fn execute<const N: usize>(r: &mut [f64; N], instruction: Instr) {
+    // A power-of-two `N` makes this mask bound every index, so indexing needs no check; the
+    // file was sized to hold every register, so the mask never changes an operand.
+    let mask = N - 1;
     macro_rules! bin {
         ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
-            let ($x, $y) = (r[$a as usize & MASK], r[$b as usize & MASK]);
-            r[$d as usize & MASK] = $e;
+            let ($x, $y) = (r[$a as usize & mask], r[$b as usize & mask]);
+            r[$d as usize & mask] = $e;
         }};
     }
     macro_rules! un {
         ($d:expr, $a:expr, |$x:ident| $e:expr) => {{
-            let $x = r[$a as usize & MASK];
-            r[$d as usize & MASK] = $e;
+            let $x = r[$a as usize & mask];
+            r[$d as usize & mask] = $e;
         }};
     }
     match instruction {
@@ -424,57 +481,57 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::And(d, a, b) => bin!(d, a, b, |x, y| truth(x != 0.0 && y != 0.0)),
         Instr::Or(d, a, b) => bin!(d, a, b, |x, y| truth(x != 0.0 || y != 0.0)),
         Instr::MulAdd(d, a, b, c) => {
-            r[d as usize & MASK] = r[a as usize & MASK] * r[b as usize & MASK] + r[c as usize & MASK]
+            r[d as usize & mask] = r[a as usize & mask] * r[b as usize & mask] + r[c as usize & mask]
         }
         Instr::MulSub(d, a, b, c) => {
-            r[d as usize & MASK] = r[a as usize & MASK] * r[b as usize & MASK] - r[c as usize & MASK]
+            r[d as usize & mask] = r[a as usize & mask] * r[b as usize & mask] - r[c as usize & mask]
         }
         Instr::SubMul(d, a, b, c) => {
-            r[d as usize & MASK] = r[c as usize & MASK] - r[a as usize & MASK] * r[b as usize & MASK]
+            r[d as usize & mask] = r[c as usize & mask] - r[a as usize & mask] * r[b as usize & mask]
         }
         Instr::Mul3(d, a, b, c) => {
-            r[d as usize & MASK] = r[a as usize & MASK] * r[b as usize & MASK] * r[c as usize & MASK]
+            r[d as usize & mask] = r[a as usize & mask] * r[b as usize & mask] * r[c as usize & mask]
         }
         Instr::MulMulAdd(d, a, b, c, e) => {
-            r[d as usize & MASK] =
-                r[a as usize & MASK] * r[b as usize & MASK] + r[c as usize & MASK] * r[e as usize & MASK]
+            r[d as usize & mask] =
+                r[a as usize & mask] * r[b as usize & mask] + r[c as usize & mask] * r[e as usize & mask]
         }
         Instr::MulMulSub(d, a, b, c, e) => {
-            r[d as usize & MASK] =
-                r[a as usize & MASK] * r[b as usize & MASK] - r[c as usize & MASK] * r[e as usize & MASK]
+            r[d as usize & mask] =
+                r[a as usize & mask] * r[b as usize & mask] - r[c as usize & mask] * r[e as usize & mask]
         }
         Instr::Add3(d, a, b, c) => {
-            r[d as usize & MASK] = (r[a as usize & MASK] + r[b as usize & MASK]) + r[c as usize & MASK]
+            r[d as usize & mask] = (r[a as usize & mask] + r[b as usize & mask]) + r[c as usize & mask]
         }
         Instr::DivAdd(d, a, b, c) => {
-            r[d as usize & MASK] = r[a as usize & MASK] / r[b as usize & MASK] + r[c as usize & MASK]
+            r[d as usize & mask] = r[a as usize & mask] / r[b as usize & mask] + r[c as usize & mask]
         }
         Instr::DivSub(d, a, b, c) => {
-            r[d as usize & MASK] = r[a as usize & MASK] / r[b as usize & MASK] - r[c as usize & MASK]
+            r[d as usize & mask] = r[a as usize & mask] / r[b as usize & mask] - r[c as usize & mask]
         }
         Instr::SubDiv(d, a, b, c) => {
-            r[d as usize & MASK] = r[c as usize & MASK] - r[a as usize & MASK] / r[b as usize & MASK]
+            r[d as usize & mask] = r[c as usize & mask] - r[a as usize & mask] / r[b as usize & mask]
         }
         Instr::DivSum(d, a, b, c) => {
-            r[d as usize & MASK] = r[a as usize & MASK] / (r[b as usize & MASK] + r[c as usize & MASK])
+            r[d as usize & mask] = r[a as usize & mask] / (r[b as usize & mask] + r[c as usize & mask])
         }
         Instr::SubAdd(d, a, b, c) => {
-            r[d as usize & MASK] = (r[a as usize & MASK] - r[b as usize & MASK]) + r[c as usize & MASK]
+            r[d as usize & mask] = (r[a as usize & mask] - r[b as usize & mask]) + r[c as usize & mask]
         }
         Instr::AddSub(d, a, b, c) => {
-            r[d as usize & MASK] = (r[a as usize & MASK] + r[b as usize & MASK]) - r[c as usize & MASK]
+            r[d as usize & mask] = (r[a as usize & mask] + r[b as usize & mask]) - r[c as usize & mask]
         }
         Instr::Sub3(d, a, b, c) => {
-            r[d as usize & MASK] = (r[a as usize & MASK] - r[b as usize & MASK]) - r[c as usize & MASK]
+            r[d as usize & mask] = (r[a as usize & mask] - r[b as usize & mask]) - r[c as usize & mask]
         }
         Instr::SubSum(d, a, b, c) => {
-            r[d as usize & MASK] = r[c as usize & MASK] - (r[a as usize & MASK] + r[b as usize & MASK])
+            r[d as usize & mask] = r[c as usize & mask] - (r[a as usize & mask] + r[b as usize & mask])
         }
         Instr::SubDiff(d, a, b, c) => {
-            r[d as usize & MASK] = r[c as usize & MASK] - (r[a as usize & MASK] - r[b as usize & MASK])
+            r[d as usize & mask] = r[c as usize & mask] - (r[a as usize & mask] - r[b as usize & mask])
         }
         Instr::MulDiv(d, a, b, c) => {
-            r[d as usize & MASK] = (r[a as usize & MASK] * r[b as usize & MASK]) / r[c as usize & MASK]
+            r[d as usize & mask] = (r[a as usize & mask] * r[b as usize & mask]) / r[c as usize & mask]
         }
         Instr::Neg(d, a) => un!(d, a, |x| -x),
         Instr::Not(d, a) => un!(d, a, |x| truth(x == 0.0)),
@@ -487,10 +544,10 @@ fn execute(r: &mut [f64; REGISTERS], instruction: Instr) {
         Instr::Floor(d, a) => un!(d, a, |x| x.floor()),
         Instr::Ceil(d, a) => un!(d, a, |x| x.ceil()),
         Instr::Select(d, c, a, b) => {
-            r[d as usize & MASK] = if r[c as usize & MASK] != 0.0 {
-                r[a as usize & MASK]
+            r[d as usize & mask] = if r[c as usize & mask] != 0.0 {
+                r[a as usize & mask]
             } else {
-                r[b as usize & MASK]
+                r[b as usize & mask]
             }
         }
     }

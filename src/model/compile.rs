@@ -25,7 +25,7 @@ pub struct ParameterOverride {
 #[derive(Debug, Clone)]
 pub struct CompiledModel {
     /// State names in state-vector order.
-    pub state_names: Vec<String>,
+    pub state_names: Arc<[String]>,
     /// Output column names.
     pub output_names: Vec<String>,
     /// Computes d(state)/dt from (t, y).
@@ -526,7 +526,7 @@ fn dose_overflow(dose: &Dose) -> Option<DoseOverflow> {
 #[derive(Debug, Clone)]
 pub struct ModelSystem {
     rhs: Program,
-    state_names: Vec<String>,
+    state_names: Arc<[String]>,
     jacobian: LazyJacobian,
 }
 
@@ -627,7 +627,7 @@ impl CompiledModel {
     pub fn system(&self) -> ModelSystem {
         ModelSystem {
             rhs: self.rhs.clone(),
-            state_names: self.state_names.clone(),
+            state_names: Arc::clone(&self.state_names),
             jacobian: LazyJacobian::new(self.derivatives.clone(), Functions::Rhs),
         }
     }
