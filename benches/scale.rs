@@ -1,5 +1,6 @@
 //! Scale benchmarks (issue 10), ratios within one run:
-//! - transit chains of 10 … 20,000 states: load, compile and solve time (throughput per state);
+//! - transit chains of 10 … 20,000 states: load, compile, native compile (the right-hand side)
+//!   and solve (native code, DOPRI5) time, as throughput per state;
 //! - the solve against `ode_solvers` (DOPRI5, fixed-size `SVector`) on a hand-written chain at
 //!   n = 10 and 50, our side the TOML model on native code;
 //! - daily dosing for 1, 10 and 30 years (throughput per dose).
@@ -13,6 +14,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ode_solvers::{Dopri5, OutputType, SVector, System};
+use relapse::expr::NativeProgram;
 use relapse::model::{self, CompiledModel, Engine};
 use relapse::solve::{Method, SolverOptions};
 
@@ -49,9 +51,13 @@ fn chains(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("compile", n), &loaded, |b, m| {
             b.iter(|| m.compile(&[]).unwrap());
         });
-        // The bytecode: native compilation of the largest chains is not linear yet (see notes).
-        let model = compiled(&source, Engine::Bytecode);
-        let o = options(n);
+        group.bench_with_input(BenchmarkId::new("native_compile", n), &loaded, |b, m| {
+            let c = m.compile(&[]).unwrap();
+            b.iter(|| NativeProgram::compile(black_box(&c.rhs)).unwrap());
+        });
+        let model = compiled(&source, Engine::Jit);
+        let mut o = options(n);
+        o.method = Method::Dopri5;
         group.bench_with_input(BenchmarkId::new("solve", n), &model, |b, m| {
             b.iter(|| m.simulate(&m.regimens[0], T_END, &[T_END], &o).unwrap());
         });

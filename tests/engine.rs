@@ -3,6 +3,9 @@
 //! `--engine bytecode` and the default (which switches from one to the other mid-run). The
 //! reference is the bytecode interpreter, the engine every other test validates.
 
+#[path = "common/chain.rs"]
+mod chain;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -92,4 +95,28 @@ fn the_stiff_method_is_identical_on_every_engine_with_a_native_jacobian() {
         native(&compiled),
         "the Jacobian built after `use_engine(Jit)` is native"
     );
+}
+
+#[test]
+fn a_program_split_into_several_native_functions_gives_identical_bytes() {
+    // 10,500 states: the right-hand side is 10,500 instructions (one fused multiply-subtract
+    // per equation), more than the 10,000 one function used to be capped at (such a model then
+    // ran on the bytecode with a warning, which `run` rejects). It is now split into functions
+    // of CHUNK_INSTRUCTIONS, the results crossing from the earlier functions to the last.
+    let n = 10_500;
+    let source = chain::chain_toml(n, 0.05, 0.05, 0);
+    let compiled = relapse::model::load(&source).unwrap().compile(&[]).unwrap();
+    assert!(compiled.rhs.instruction_count() > 10_000);
+    let native = relapse::expr::NativeProgram::compile(&compiled.rhs).expect("native code for the chain");
+    assert!(
+        native.function_count() >= 6,
+        "{} functions",
+        native.function_count()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.toml");
+    std::fs::write(&path, &source).unwrap();
+    let path = path.display().to_string();
+    let simulate = |engine: &str| run(&["simulate", &path, "--engine", engine]);
+    assert_eq!(simulate("jit"), simulate("bytecode"));
 }

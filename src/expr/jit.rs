@@ -25,14 +25,15 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 
+use super::chunks::ChunkPlan;
 use super::ops::{half_power, nan_max, nan_min, power};
-use super::program::{Instr, Program};
+use super::program::{Instr, Parts, Program};
 
-/// Programs with more instructions than this are not compiled: the whole program is one
-/// function, and Cranelift's compile time grows faster than linearly with its size (a
-/// 20,000-state chain, ~40,000 instructions, took minutes in a debug build), so large models
-/// stay on the bytecode until the code generator splits programs into functions.
-pub const MAX_JIT_INSTRUCTIONS: usize = 10_000;
+/// Instructions per generated function. Cranelift's compile time grows faster than linearly
+/// with the size of one function (a 20,000-state chain, ~40,000 instructions, as one function
+/// took minutes in a debug build), so longer programs are split into chunks of this many
+/// instructions (see [`super::chunks`]).
+pub const CHUNK_INSTRUCTIONS: usize = 2_000;
 
 /// Why a program could not be compiled to machine code; the bytecode is used instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,17 +46,20 @@ impl JitError {
     }
 }
 
-/// The entry point: `f(t, y, out)`, reading `state_count` states and writing `result_count`
-/// results.
-type Entry = extern "C" fn(f64, *const f64, *mut f64);
+/// One generated function: `f(t, y, out, registers)`, reading `state_count` states, and (the
+/// last chunk) writing `result_count` results; chunks pass values on through `registers`.
+type Entry = extern "C" fn(f64, *const f64, *mut f64, *mut f64);
 
 /// A program compiled to machine code. Cheap to clone (the code is shared) and safe to send
 /// between threads: it has no mutable state.
 #[derive(Clone)]
 pub struct NativeProgram {
-    entry: Entry,
+    /// The chunks' functions, run in order.
+    entries: Vec<Entry>,
     state_count: usize,
     result_count: usize,
+    /// Registers the chunks exchange values through (0 for a one-function program).
+    register_count: usize,
     /// Owns the executable memory `entry` points into; freed when the last clone goes.
     _code: Arc<CodeMemory>,
 }
@@ -65,6 +69,7 @@ impl std::fmt::Debug for NativeProgram {
         f.debug_struct("NativeProgram")
             .field("state_count", &self.state_count)
             .field("result_count", &self.result_count)
+            .field("functions", &self.entries.len())
             .finish_non_exhaustive()
     }
 }
@@ -76,7 +81,7 @@ impl Drop for CodeMemory {
     fn drop(&mut self) {
         let module = self.0.get_mut().ok().and_then(Option::take);
         if let Some(module) = module {
-            // SAFETY: the only pointer into this memory is the `entry` of the `NativeProgram`s
+            // SAFETY: the only pointers into this memory are the `entries` of the `NativeProgram`s
             // holding this `Arc`; this runs when the last of them is dropped, so no function
             // pointer into the freed code can be called afterwards.
             unsafe { module.free_memory() };
@@ -85,73 +90,72 @@ impl Drop for CodeMemory {
 }
 
 impl NativeProgram {
-    /// Compiles `program` for the machine this process runs on.
+    /// Compiles `program` for the machine this process runs on, as functions of at most
+    /// [`CHUNK_INSTRUCTIONS`] instructions.
     pub fn compile(program: &Program) -> Result<Self, JitError> {
+        Self::compile_in_chunks(program, CHUNK_INSTRUCTIONS)
+    }
+
+    /// [`NativeProgram::compile`] with at most `chunk` instructions per generated function
+    /// (at least one): the results are the same for every `chunk`, which the tests check with
+    /// small ones.
+    pub fn compile_in_chunks(program: &Program, chunk: usize) -> Result<Self, JitError> {
         let parts = program.parts();
-        if parts.instructions.len() > MAX_JIT_INSTRUCTIONS {
-            return Err(JitError(format!(
-                "{} instructions, more than {MAX_JIT_INSTRUCTIONS}",
-                parts.instructions.len()
-            )));
-        }
+        let plan = ChunkPlan::new(parts.instructions, parts.results, parts.registers.len(), chunk);
         let mut module = new_module()?;
         let helpers = Helpers::declare(&mut module)?;
         let mut signature = module.make_signature();
         let pointer = module.target_config().pointer_type();
         signature.params.push(AbiParam::new(types::F64));
-        signature.params.push(AbiParam::new(pointer));
-        signature.params.push(AbiParam::new(pointer));
-        let id = module
-            .declare_function("relapse_program", Linkage::Local, &signature)
-            .map_err(error)?;
+        signature.params.extend([AbiParam::new(pointer); 3]);
         let mut context = module.make_context();
-        context.func.signature = signature;
-        context.func.name = UserFuncName::user(0, id.as_u32());
         let mut builder_context = FunctionBuilderContext::new();
-        {
-            let mut builder = FunctionBuilder::new(&mut context.func, &mut builder_context);
-            let imported = helpers.import(&mut module, builder.func);
-            let block = builder.create_block();
-            builder.append_block_params_for_function_params(block);
-            builder.switch_to_block(block);
-            builder.seal_block(block);
-            let params = builder.block_params(block).to_vec();
-            let mut emitter = Emitter {
-                b: builder,
-                helpers: imported,
-                values: vec![None; parts.registers.len()],
-                constants: parts.registers,
-                y: params[1],
-                state_count: parts.state_count,
+        // Registers written by the chunks emitted so far: read later, they come from memory.
+        let mut written = vec![false; parts.registers.len()];
+        let mut ids = Vec::with_capacity(plan.ranges.len());
+        for (k, range) in plan.ranges.iter().enumerate() {
+            let id = module
+                .declare_function(&format!("relapse_program_{k}"), Linkage::Local, &signature)
+                .map_err(error)?;
+            context.func.signature = signature.clone();
+            context.func.name = UserFuncName::user(0, id.as_u32());
+            let chunk = Chunk {
+                instructions: &parts.instructions[range.clone()],
+                stores: &plan.stores[k],
+                results: if k + 1 == plan.ranges.len() {
+                    parts.results
+                } else {
+                    &[]
+                },
             };
-            emitter.values[0] = Some(params[0]);
-            for &instruction in parts.instructions {
-                emitter.emit(instruction);
-            }
-            for (i, &reg) in parts.results.iter().enumerate() {
-                let value = emitter.read(reg);
-                let offset = i32::try_from(i * 8).map_err(|_| JitError("too many results".into()))?;
-                emitter
-                    .b
-                    .ins()
-                    .store(MemFlagsData::trusted(), value, params[2], offset);
-            }
-            emitter.b.ins().return_(&[]);
-            emitter.b.finalize(module.target_config());
+            let builder = FunctionBuilder::new(&mut context.func, &mut builder_context);
+            emit_chunk(builder, (&helpers, &mut module), &parts, &mut written, &chunk)?;
+            module.define_function(id, &mut context).map_err(error)?;
+            module.clear_context(&mut context);
+            ids.push(id);
         }
-        module.define_function(id, &mut context).map_err(error)?;
-        module.clear_context(&mut context);
         module.finalize_definitions().map_err(error)?;
-        let code = module.get_finalized_function(id);
-        // SAFETY: `code` is the finalized function declared above with the signature
-        // (f64, pointer, pointer) -> (), which is `Entry` under the platform's C calling
-        // convention (the module's default call convention is the host's); it stays valid while
-        // the module lives, which `_code` guarantees.
-        let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code) };
+        let entries = ids
+            .into_iter()
+            .map(|id| {
+                let code = module.get_finalized_function(id);
+                // SAFETY: `code` is a finalized function declared above with the signature
+                // (f64, pointer, pointer, pointer) -> (), which is `Entry` under the platform's
+                // C calling convention (the module's default call convention is the host's); it
+                // stays valid while the module lives, which `_code` guarantees.
+                unsafe { std::mem::transmute::<*const u8, Entry>(code) }
+            })
+            .collect::<Vec<_>>();
+        let register_count = if entries.len() > 1 {
+            parts.registers.len()
+        } else {
+            0
+        };
         Ok(Self {
-            entry,
+            entries,
             state_count: parts.state_count,
             result_count: parts.results.len(),
+            register_count,
             _code: Arc::new(CodeMemory(Mutex::new(Some(module)))),
         })
     }
@@ -161,25 +165,153 @@ impl NativeProgram {
         self.result_count
     }
 
+    /// Number of generated functions (chunks) run per evaluation.
+    pub fn function_count(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Evaluates at time `t` and state `y`, writing one value per result to `out`: exactly the
     /// values [`Program::eval`] writes. Panics if `y` or `out` is shorter than the program's
     /// state or result count (the generated code reads and writes exactly that many).
-    #[inline]
     pub fn eval(&self, t: f64, y: &[f64], out: &mut [f64]) {
+        // Only a program split into several functions needs registers to pass values through.
+        let mut registers = vec![0.0; self.register_count];
+        self.eval_with(t, y, out, &mut registers);
+    }
+
+    /// [`NativeProgram::eval`] with `registers` (at least the program's register count, e.g.
+    /// the bytecode's register file) to pass values between chunks: no allocation.
+    #[inline]
+    pub(super) fn eval_with(&self, t: f64, y: &[f64], out: &mut [f64], registers: &mut [f64]) {
         assert!(
-            y.len() >= self.state_count && out.len() >= self.result_count,
-            "native program called with {} states and {} result slots, needs {} and {}",
+            y.len() >= self.state_count
+                && out.len() >= self.result_count
+                && registers.len() >= self.register_count,
+            "native program called with {} states, {} result slots and {} registers, needs {}, {} and {}",
             y.len(),
             out.len(),
+            registers.len(),
             self.state_count,
-            self.result_count
+            self.result_count,
+            self.register_count
         );
-        // SAFETY: the code reads `y[0..state_count]` and writes `out[0..result_count]` only
-        // (offsets are fixed at compile time from those counts), both checked just above; the
-        // slices do not overlap (one is shared, one exclusive); the code memory lives as long as
-        // `self._code`.
-        (self.entry)(t, y.as_ptr(), out.as_mut_ptr());
+        for entry in &self.entries {
+            // SAFETY: the code reads `y[0..state_count]`, writes `out[0..result_count]` and
+            // reads and writes `registers[0..register_count]` only (offsets are fixed at compile
+            // time from those counts; a one-function program never touches `registers`), all
+            // checked just above; the three slices do not overlap (one shared, two exclusive
+            // borrows); the code memory lives as long as `self._code`.
+            entry(t, y.as_ptr(), out.as_mut_ptr(), registers.as_mut_ptr());
+        }
     }
+}
+
+/// One chunk to emit: its instructions, the registers to store at its end, and the results to
+/// write (the last chunk's).
+struct Chunk<'a> {
+    instructions: &'a [Instr],
+    stores: &'a [u16],
+    results: &'a [u16],
+}
+
+/// Emits `chunk` as one function; `written` (registers written by earlier chunks) is updated.
+fn emit_chunk(
+    mut builder: FunctionBuilder<'_>,
+    (helpers, module): (&Helpers, &mut JITModule),
+    parts: &Parts<'_>,
+    written: &mut [bool],
+    chunk: &Chunk<'_>,
+) -> Result<(), JitError> {
+    let imported = helpers.import(module, builder.func);
+    let block = builder.create_block();
+    builder.append_block_params_for_function_params(block);
+    builder.switch_to_block(block);
+    builder.seal_block(block);
+    let params = builder.block_params(block).to_vec();
+    let mut emitter = Emitter {
+        b: builder,
+        helpers: imported,
+        values: vec![None; parts.registers.len()],
+        constants: parts.registers,
+        y: params[1],
+        registers: params[3],
+        written_before: written,
+        state_count: parts.state_count,
+    };
+    emitter.values[0] = Some(params[0]);
+    // Each value leaving the chunk is stored right after its last write here, not all at the
+    // end: otherwise thousands of values stay live to the end of the function, and register
+    // allocation (spilling them all) makes compile time grow with the chunk's size squared.
+    let registers = parts.registers.len();
+    let mut result_slots = vec![Vec::new(); registers];
+    for (i, &reg) in chunk.results.iter().enumerate() {
+        result_slots[usize::from(reg)].push(i);
+    }
+    let mut stored = vec![false; registers];
+    for &reg in chunk.stores {
+        stored[usize::from(reg)] = true;
+    }
+    let last_writes = last_writes(chunk.instructions, registers);
+    let (out, file) = (params[2], params[3]);
+    for (&instruction, &last) in chunk.instructions.iter().zip(&last_writes) {
+        emitter.emit(instruction);
+        let d = instruction.registers().0;
+        if last {
+            let value = emitter.read(d);
+            let reg = usize::from(d);
+            if stored[reg] {
+                emitter
+                    .b
+                    .ins()
+                    .store(MemFlagsData::trusted(), value, file, offset(reg)?);
+            }
+            for &i in &result_slots[reg] {
+                emitter
+                    .b
+                    .ins()
+                    .store(MemFlagsData::trusted(), value, out, offset(i)?);
+            }
+            result_slots[reg].clear();
+        }
+    }
+    // Results this chunk does not write: earlier chunks' values, states, constants or `t`.
+    for (reg, slots) in result_slots.iter().enumerate() {
+        for &i in slots {
+            let value = emitter.read(u16::try_from(reg).map_err(|_| JitError("register index".into()))?);
+            emitter
+                .b
+                .ins()
+                .store(MemFlagsData::trusted(), value, out, offset(i)?);
+        }
+    }
+    emitter.b.ins().return_(&[]);
+    emitter.b.finalize(module.target_config());
+    for instruction in chunk.instructions {
+        written[usize::from(instruction.registers().0)] = true;
+    }
+    Ok(())
+}
+
+/// Per instruction: whether it is the last in `instructions` to write its destination.
+fn last_writes(instructions: &[Instr], registers: usize) -> Vec<bool> {
+    let mut seen = vec![false; registers];
+    let mut last: Vec<bool> = instructions
+        .iter()
+        .rev()
+        .map(|instruction| {
+            let d = usize::from(instruction.registers().0);
+            !std::mem::replace(&mut seen[d], true)
+        })
+        .collect();
+    last.reverse();
+    last
+}
+
+/// The byte offset of entry `i` of an `f64` array.
+fn offset(i: usize) -> Result<i32, JitError> {
+    i.checked_mul(8)
+        .and_then(|b| i32::try_from(b).ok())
+        .ok_or_else(|| JitError("offset out of range".into()))
 }
 
 /// Whether native code can be generated for this machine (fails on hosts Cranelift does not
@@ -303,18 +435,27 @@ struct Emitter<'a> {
     constants: &'a [f64],
     /// Pointer to the states.
     y: Value,
+    /// Pointer to the register file values cross chunks through.
+    registers: Value,
+    /// Registers written by earlier chunks: their values are in the register file.
+    written_before: &'a [bool],
     state_count: usize,
 }
 
 impl Emitter<'_> {
-    /// The value of register `reg`: what was last written to it, else `t`, a state (loaded
-    /// once) or a constant.
+    /// The value of register `reg`: what was last written to it in this chunk, else what an
+    /// earlier chunk left in the register file, else `t`, a state (loaded once) or a constant.
     fn read(&mut self, reg: u16) -> Value {
         let r = usize::from(reg);
         if let Some(v) = self.values[r] {
             return v;
         }
-        let v = if (1..=self.state_count).contains(&r) {
+        let v = if self.written_before[r] {
+            let offset = i32::try_from(r * 8).expect("register offsets fit in i32");
+            self.b
+                .ins()
+                .load(types::F64, MemFlagsData::trusted(), self.registers, offset)
+        } else if (1..=self.state_count).contains(&r) {
             let offset = i32::try_from((r - 1) * 8).expect("state offsets fit in i32");
             self.b
                 .ins()

@@ -3,6 +3,7 @@
 //! subexpressions → flat register bytecode ([`Program`]) evaluated without allocation.
 
 mod ast;
+mod chunks;
 mod derivative;
 mod graph;
 mod jacobian;
@@ -19,7 +20,7 @@ pub use ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 pub use derivative::time_derivative;
 pub use graph::{Graph, NodeId};
 pub use jacobian::{Jacobian, JacobianTooLarge, MAX_NONZEROS};
-pub use jit::{JitError, MAX_JIT_INSTRUCTIONS, NativeProgram, host_supported};
+pub use jit::{CHUNK_INSTRUCTIONS, JitError, NativeProgram, host_supported};
 pub use lower::{Scope, lower};
 pub use ops::{FUNCTION_NAMES, Op1, Op2, is_reserved, power};
 pub use parser::{MAX_NESTING, parse};

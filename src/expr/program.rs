@@ -93,6 +93,57 @@ pub(super) enum Instr {
     Select(Reg, Reg, Reg, Reg),
 }
 
+impl Instr {
+    /// The destination register and the operand registers (unused slots repeat the last).
+    pub(super) fn registers(self) -> (Reg, [Reg; 4]) {
+        use Instr as I;
+        match self {
+            I::Add(d, a, b)
+            | I::Sub(d, a, b)
+            | I::Mul(d, a, b)
+            | I::Div(d, a, b)
+            | I::Pow(d, a, b)
+            | I::Min(d, a, b)
+            | I::Max(d, a, b)
+            | I::Less(d, a, b)
+            | I::LessEq(d, a, b)
+            | I::Greater(d, a, b)
+            | I::GreaterEq(d, a, b)
+            | I::Eq(d, a, b)
+            | I::NotEq(d, a, b)
+            | I::And(d, a, b)
+            | I::Or(d, a, b) => (d, [a, b, b, b]),
+            I::MulAdd(d, a, b, c)
+            | I::MulSub(d, a, b, c)
+            | I::SubMul(d, a, b, c)
+            | I::Mul3(d, a, b, c)
+            | I::Add3(d, a, b, c)
+            | I::DivAdd(d, a, b, c)
+            | I::DivSub(d, a, b, c)
+            | I::SubDiv(d, a, b, c)
+            | I::DivSum(d, a, b, c)
+            | I::SubAdd(d, a, b, c)
+            | I::AddSub(d, a, b, c)
+            | I::Sub3(d, a, b, c)
+            | I::SubSum(d, a, b, c)
+            | I::SubDiff(d, a, b, c)
+            | I::MulDiv(d, a, b, c)
+            | I::Select(d, a, b, c) => (d, [a, b, c, c]),
+            I::MulMulAdd(d, a, b, c, e) | I::MulMulSub(d, a, b, c, e) => (d, [a, b, c, e]),
+            I::Neg(d, a)
+            | I::Not(d, a)
+            | I::Exp(d, a)
+            | I::Ln(d, a)
+            | I::Log10(d, a)
+            | I::Sqrt(d, a)
+            | I::HalfPower(d, a)
+            | I::Abs(d, a)
+            | I::Floor(d, a)
+            | I::Ceil(d, a) => (d, [a, a, a, a]),
+        }
+    }
+}
+
 /// The program needs more registers than the bytecode can address.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("the model needs {needed} registers; at most {MAX_REGISTERS} are supported")]
@@ -400,7 +451,8 @@ impl Program {
             && y.len() >= self.state_count
             && out.len() >= self.results.len()
         {
-            native.eval(t, y, out);
+            // The bytecode's register file carries values between the native chunks.
+            native.eval_with(t, y, out, self.registers.as_mut_slice());
             return;
         }
         if self.native.when_used.load(Ordering::Relaxed) && self.native.code.get().is_none() {
