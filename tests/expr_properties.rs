@@ -161,17 +161,17 @@ proptest! {
         native.eval(t, &[x, y], &mut machine);
         chunked.eval(t, &[x, y], &mut split);
         for (i, (b, m)) in bytecode.iter().zip(&machine).enumerate() {
-            // (NaN signs may differ here too: split, Cranelift cannot fold across functions.)
+            // A NaN's sign is not specified by IEEE 754 for arithmetic, and it differs between
+            // the engines: with both operands NaN, x86 returns the first, and the code generator
+            // may commute `+` and `*` (found: (t^1.5 + -t^0.3) at t = −1 in chunks of 2), or
+            // fold (−a)·(−b) to a·b (found with Cranelift's optimiser on: (-x * -y^1.5) at x = 0,
+            // y < 0). It is unobservable: no operation of the language turns a NaN's sign into a
+            // different non-NaN value (comparisons are false, min/max drop it, pow(NaN, 0) = 1
+            // either way) and the CSV prints NaN. Every other result must agree bit for bit.
             prop_assert!(
                 split[i].to_bits() == m.to_bits() || (split[i].is_nan() && m.is_nan()),
                 "{}: one function {m:?} vs chunks of {chunk} {:?}", sources[i], split[i]
             );
-            // A NaN's sign is not specified by IEEE 754 for arithmetic, and Cranelift folds
-            // (−a)·(−b) to a·b, which flips it when b is NaN (found: (-x * -y^1.5) at x = 0,
-            // y < 0 gives +NaN in the bytecode, −NaN in native code). It is unobservable: no
-            // operation of the language turns a NaN's sign into a different non-NaN value
-            // (comparisons are false, min/max drop it, pow(NaN, 0) = 1 either way) and the CSV
-            // prints NaN. Every other result must agree bit for bit.
             prop_assert!(
                 b.to_bits() == m.to_bits() || (b.is_nan() && m.is_nan()),
                 "{}: bytecode {b:?} vs native {m:?}", sources[i]

@@ -181,11 +181,11 @@ pub struct Program {
 }
 
 /// Bytecode evaluations after which a program marked by [`Program::compile_native_when_used`]
-/// is compiled. Measured on the benchmark model: compiling its right-hand side takes 0.28 ms,
-/// about 3,000 bytecode evaluations (95 ns each), so a run compiles once it has spent about
-/// what compiling costs (at most twice the better choice in hindsight), and a run shorter than
-/// this never pays for compilation.
-pub const NATIVE_AFTER_EVALUATIONS: u32 = 3_000;
+/// is compiled. Measured on the benchmark model (`cargo bench --bench pipeline -- stages`):
+/// compiling its right-hand side takes 93 µs, about 2,000 bytecode evaluations (47 ns each),
+/// so a run compiles once it has spent about what compiling costs (at most twice the better
+/// choice in hindsight), and a run shorter than this never pays for compilation.
+pub const NATIVE_AFTER_EVALUATIONS: u32 = 2_000;
 
 /// The native code of a program and its clones.
 #[derive(Debug, Default)]
