@@ -5,6 +5,7 @@
 mod ast;
 mod chunks;
 mod derivative;
+mod emit;
 mod graph;
 mod jacobian;
 mod jit;
