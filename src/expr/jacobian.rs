@@ -20,7 +20,8 @@
 
 use super::derivative::{Variable, combine, differentiated_operands};
 use super::graph::{Graph, Node, NodeId};
-use super::program::{Program, ProgramTooLarge, children};
+use super::program::{Program, ProgramTooLarge};
+use super::select::children;
 
 /// Most structural nonzeros a Jacobian may have (a dense 500-state model): beyond this its
 /// derivation and compilation would take seconds and its programs megabytes.

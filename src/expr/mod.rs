@@ -7,6 +7,7 @@ mod chunks;
 mod derivative;
 mod emit;
 mod graph;
+mod instr;
 mod jacobian;
 mod jit;
 mod lexer;
@@ -16,6 +17,7 @@ mod parser;
 mod program;
 mod reference;
 mod schedule;
+mod select;
 
 pub use ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 pub use derivative::time_derivative;

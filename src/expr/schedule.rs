@@ -10,7 +10,7 @@
 //! instruction reads its operands before it writes its destination.
 
 use super::graph::{Graph, Node, NodeId};
-use super::program::children;
+use super::select::children;
 
 /// Where each node's value lives, and in what order the instructions run.
 pub(super) struct Layout {
