@@ -13,8 +13,8 @@ use cranelift_module::{FuncId, Linkage, Module};
 use super::ops::{half_power, nan_max, nan_min, power};
 use super::program::{Instr, Parts};
 
-/// One chunk to emit: its instructions, the registers to store at its end, and the results to
-/// write (the last chunk's).
+/// One chunk to emit: its instructions, the registers a later chunk reads (each stored into the
+/// register file right after its last write here), and the results to write (the last chunk's).
 pub(super) struct Chunk<'a> {
     pub(super) instructions: &'a [Instr],
     pub(super) stores: &'a [u16],
